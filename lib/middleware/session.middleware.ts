@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, RequestHandler, Response } from 'express';
+import expressSession from 'express-session';
+import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import { RESOLVED_SESSION_OPTIONS, SESSION_STORE, SESSION_STORE_FAILURE } from '../session.constants.js';
+import type { SessionRequest } from '../session-request.js';
+import type { ManagedSessionStore } from '../stores/session-store.provider.js';
+
+/**
+ * @internal Mounted by SessionModule on its routes: loads the session with express-session.
+ * A store failure does not fail the request here; it is recorded on the request, so routes that
+ * use the session answer 503 and routes that do not still work.
+ */
+@Injectable()
+export class SessionMiddleware implements NestMiddleware {
+  private readonly logger = new Logger('SessionModule');
+  private readonly onHttps: RequestHandler;
+  private readonly onPlainHttp?: RequestHandler;
+  private warnedAboutPlainHttp = false;
+
+  constructor(
+    @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
+    @Inject(SESSION_STORE) managed: ManagedSessionStore,
+  ) {
+    const handler = (name: string, secure: boolean): RequestHandler =>
+      expressSession({
+        name,
+        secret: options.secrets,
+        store: managed.store,
+        resave: false,
+        saveUninitialized: false,
+        unset: 'destroy',
+        cookie: { ...options.cookie, secure },
+      });
+    this.onHttps = handler(options.cookieNames.secure, options.cookie.secure !== false);
+    if (options.cookie.secure !== true) {
+      this.onPlainHttp = handler(options.cookieNames.plain, false);
+    }
+  }
+
+  use(req: SessionRequest, res: Response, next: NextFunction): void {
+    const handler = req.secure ? this.onHttps : (this.onPlainHttp ?? this.warnPlainHttp(req));
+    let continued = false;
+    handler(req, res, (err?: unknown) => {
+      if (err !== undefined) {
+        req[SESSION_STORE_FAILURE] = err;
+        this.logger.error(`Session store failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      // express-session reports a failed end-of-request save through next() after the response;
+      // by then the route has run, so it is logged above and not passed on.
+      if (continued) return;
+      continued = true;
+      next();
+    });
+  }
+
+  private warnPlainHttp(req: SessionRequest): RequestHandler {
+    if (!this.warnedAboutPlainHttp) {
+      this.warnedAboutPlainHttp = true;
+      const forwarded = req.headers['x-forwarded-proto'];
+      this.logger.warn(
+        `A request arrived over plain HTTP${forwarded ? ` (X-Forwarded-Proto: ${String(forwarded)})` : ''}, ` +
+          'so no Secure session cookie can be sent and the client will have no session. Behind a ' +
+          "TLS-terminating proxy, set Express's `trust proxy` (app.set('trust proxy', 'loopback') or " +
+          "your proxy's address). For local development over http, set `cookie.secure: 'auto'`.",
+      );
+    }
+    return this.onHttps;
+  }
+}

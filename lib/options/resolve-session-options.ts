@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { LoggerService } from '@nestjs/common';
+import type { SessionModuleOptions } from '../session-module-options.interface.js';
+import { SessionOptionsError } from '../session.errors.js';
+import { SESSION_DEFAULTS, type ResolvedSessionOptions } from './resolved-session-options.js';
+import {
+  CookieOptionsSchema,
+  RedisOptionsSchema,
+  SessionOptionsSchema,
+} from './session-options.schema.js';
+import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
+
+const OPT_OUT = 'dangerouslyAllowInsecureProductionConfig';
+
+/**
+ * @internal Validates the user's options, fills in defaults and applies the production policy.
+ * Throws one SessionOptionsError listing every problem; logs warnings for risky choices.
+ */
+export function resolveSessionOptions(
+  options: SessionModuleOptions,
+  logger: LoggerService,
+  nodeEnv = process.env.NODE_ENV,
+): ResolvedSessionOptions {
+  const schemaProblems = validateShape(options);
+  if (schemaProblems.length > 0) throw new SessionOptionsError(schemaProblems);
+
+  const production = nodeEnv === 'production';
+  const cookie = { ...SESSION_DEFAULTS.cookie, ...options.cookie };
+  const insecure = insecureChoices(options, cookie);
+  if (production && insecure.length > 0) {
+    if (options[OPT_OUT] !== true) {
+      throw new SessionOptionsError(
+        insecure.map((p) => `${p} (refused because NODE_ENV=production; set \`${OPT_OUT}: true\` to accept it anyway)`),
+      );
+    }
+    for (const p of insecure) logger.warn(`INSECURE session configuration accepted in production: ${p}`);
+  } else if (!production) {
+    for (const p of insecure.filter((p) => !p.startsWith('`secret`'))) {
+      logger.warn(`Session configuration that production refuses: ${p}`);
+    }
+  }
+
+  const cookieNames = resolveCookieNames(options.name, cookie);
+  let secrets = toArray(options.secret);
+  if (secrets.length === 0) {
+    logger.warn(
+      'No session `secret` given: using a random one. Sessions will not survive a restart or be shared ' +
+        'between instances. Set a secret of at least 32 random bytes (required in production).',
+    );
+    secrets = [randomBytes(32).toString('base64url')];
+  }
+
+  return {
+    secrets,
+    cookieNames,
+    cookie,
+    idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
+    absoluteTimeout: options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout,
+    redis:
+      options.redis?.url || options.redis?.client
+        ? { ...SESSION_DEFAULTS.redis, ...options.redis }
+        : undefined,
+    forRoutes: options.forRoutes ?? [...SESSION_DEFAULTS.forRoutes],
+    exclude: options.exclude ?? [],
+  };
+}
+
+function validateShape(options: SessionModuleOptions): string[] {
+  if (options === null || typeof options !== 'object') {
+    return [`options must be an object, got ${describe(options)}`];
+  }
+  const schema = Object.assign(new SessionOptionsSchema(), options);
+  if (isPlainObject(options.cookie)) schema.cookie = Object.assign(new CookieOptionsSchema(), options.cookie);
+  if (isPlainObject(options.redis)) schema.redis = Object.assign(new RedisOptionsSchema(), options.redis);
+  const errors = validateSync(schema, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const problems = errors.flatMap((e) => describeError(e, ''));
+  if (options.redis?.url && options.redis.client) {
+    problems.push('`redis.url` and `redis.client` are both set: give one of them');
+  }
+  if (
+    options.idleTimeout !== undefined &&
+    options.absoluteTimeout !== undefined &&
+    options.idleTimeout > options.absoluteTimeout
+  ) {
+    problems.push(
+      `\`idleTimeout\` = ${options.idleTimeout} is longer than \`absoluteTimeout\` = ${options.absoluteTimeout}: make it shorter`,
+    );
+  }
+  return problems;
+}
+
+function describeError(error: ValidationError, parent: string): string[] {
+  const path = parent ? `${parent}.${error.property}` : error.property;
+  const own = Object.values(error.constraints ?? {}).map((message) =>
+    message.startsWith('property ')
+      ? `\`${path}\` is not a SessionModule option: remove it or check its spelling`
+      : `\`${path}\` = ${describe(error.value, path)}: ${message}`,
+  );
+  return [...own, ...(error.children ?? []).flatMap((c) => describeError(c, path))];
+}
+
+function insecureChoices(
+  options: SessionModuleOptions,
+  cookie: ResolvedSessionOptions['cookie'],
+): string[] {
+  const problems: string[] = [];
+  const secrets = toArray(options.secret);
+  if (secrets.length === 0) {
+    problems.push(`\`secret\` is missing: give at least ${MIN_SECRET_BYTES} random bytes`);
+  }
+  secrets.forEach((secret, i) => {
+    const weakness = secretWeakness(secret);
+    const label = Array.isArray(options.secret) ? `\`secret[${i}]\`` : '`secret`';
+    if (weakness) problems.push(`${label} ${weakness}: use at least ${MIN_SECRET_BYTES} random bytes`);
+  });
+  if (cookie.secure !== true) {
+    problems.push(`\`cookie.secure\` = ${describe(cookie.secure)}: the session cookie must be Secure`);
+  }
+  if (cookie.httpOnly !== true) {
+    problems.push('`cookie.httpOnly` = false: scripts could read the session cookie');
+  }
+  if (cookie.sameSite === 'none') {
+    problems.push("`cookie.sameSite` = 'none': the cookie would be sent on cross-site requests; use 'lax' or 'strict'");
+  }
+  return problems;
+}
+
+function resolveCookieNames(
+  name: string | undefined,
+  cookie: ResolvedSessionOptions['cookie'],
+): ResolvedSessionOptions['cookieNames'] {
+  const hostPrefixAllowed = cookie.secure !== false && cookie.path === '/' && !cookie.domain;
+  if (name?.startsWith('__Host-') || name?.startsWith('__Secure-')) {
+    const problems: string[] = [];
+    if (cookie.secure !== true) problems.push(`\`name\` = '${name}' needs \`cookie.secure: true\``);
+    if (name.startsWith('__Host-') && !hostPrefixAllowed) {
+      problems.push(`\`name\` = '${name}' needs \`cookie.path: '/'\` and no \`cookie.domain\``);
+    }
+    if (problems.length > 0) throw new SessionOptionsError(problems);
+    return { secure: name, plain: name };
+  }
+  const base = name ?? SESSION_DEFAULTS.name;
+  return { secure: hostPrefixAllowed ? `__Host-${base}` : base, plain: base };
+}
+
+function toArray(secret: string | string[] | undefined): string[] {
+  if (secret === undefined) return [];
+  return Array.isArray(secret) ? secret : [secret];
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown, path = ''): string {
+  if (path.startsWith('secret')) return '(hidden)';
+  if (path === 'redis.url' && typeof value === 'string') value = value.replace(/\/\/[^@/]*@/, '//***@');
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
+  if (Array.isArray(value)) return `[${value.length} item(s)]`;
+  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';
+  return String(value);
+}

@@ -1,0 +1,40 @@
+import type { SessionExcludedRoute, SessionRoute } from '../session-module-options.interface.js';
+import type { RedisClientType } from 'redis';
+
+/** @internal The options after validation, with every default filled in. */
+export interface ResolvedSessionOptions {
+  /** Newest first: the first signs, all verify. */
+  secrets: string[];
+  /** Cookie name on requests seen as HTTPS, and on plain HTTP when `secure` is `'auto'`. */
+  cookieNames: { secure: string; plain: string };
+  cookie: {
+    secure: boolean | 'auto';
+    httpOnly: boolean;
+    sameSite: 'lax' | 'strict' | 'none';
+    path: string;
+    domain?: string;
+    maxAge?: number;
+  };
+  idleTimeout: number;
+  absoluteTimeout: number;
+  redis?: {
+    url?: string;
+    client?: RedisClientType<any, any, any, any, any>;
+    prefix: string;
+    commandTimeout: number;
+    connectTimeout: number;
+    maxQueuedCommands: number;
+  };
+  forRoutes: SessionRoute[];
+  exclude: SessionExcludedRoute[];
+}
+
+/** @internal Defaults in one place. */
+export const SESSION_DEFAULTS = {
+  name: 'sid',
+  cookie: { secure: true, httpOnly: true, sameSite: 'lax', path: '/' },
+  idleTimeout: 30 * 60 * 1000,
+  absoluteTimeout: 8 * 60 * 60 * 1000,
+  redis: { prefix: 'session:', commandTimeout: 2000, connectTimeout: 2000, maxQueuedCommands: 1000 },
+  forRoutes: ['{*path}'],
+} as const;

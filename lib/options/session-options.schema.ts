@@ -1,0 +1,131 @@
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
+import type { SessionCookieOptions, SessionRedisOptions } from '../session-module-options.interface.js';
+
+const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const isSecret = (value: unknown): boolean =>
+  (typeof value === 'string' && value.length > 0) ||
+  (Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((s) => typeof s === 'string' && s.length > 0));
+
+const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** @internal class-validator shape of `cookie`. */
+export class CookieOptionsSchema implements SessionCookieOptions {
+  @IsOptional()
+  @IsIn([true, false, 'auto'], { message: "must be true, false or 'auto'" })
+  secure?: boolean | 'auto';
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  httpOnly?: boolean;
+
+  @IsOptional()
+  @IsIn(['lax', 'strict', 'none'], { message: "must be 'lax' or 'strict'" })
+  sameSite?: 'lax' | 'strict' | 'none';
+
+  @IsOptional()
+  @Matches(/^\/[\x21-\x3a\x3c-\x7e]*$/, { message: "must start with '/' and hold no ';' or spaces" })
+  path?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+$/i, { message: 'must be a bare host name such as example.com' })
+  domain?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1000, { message: 'must be at least 1000 ms' })
+  @Max(ONE_YEAR_MS, { message: 'must be at most one year' })
+  maxAge?: number;
+}
+
+/** @internal class-validator shape of `redis`. */
+export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  url?: string;
+
+  @IsOptional()
+  @IsObject({ message: 'must be a node-redis client from createClient()' })
+  client?: object;
+
+  @IsOptional()
+  @Matches(/^[\w:{}.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits and _:{}.-' })
+  prefix?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(50, { message: 'must be at least 50 ms' })
+  @Max(60_000, { message: 'must be at most 60000 ms' })
+  commandTimeout?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(50, { message: 'must be at least 50 ms' })
+  @Max(60_000, { message: 'must be at most 60000 ms' })
+  connectTimeout?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: 'must be at least 1' })
+  maxQueuedCommands?: number;
+}
+
+/** @internal class-validator shape of the whole options object. */
+export class SessionOptionsSchema {
+  @IsOptional()
+  @ValidateBy({
+    name: 'isSecret',
+    validator: {
+      validate: isSecret,
+      defaultMessage: () => 'must be a non-empty string, or a non-empty array of them (newest first)',
+    },
+  })
+  secret?: string | string[];
+
+  @IsOptional()
+  @Matches(COOKIE_NAME_TOKEN, { message: 'must be a cookie name token (letters, digits, -_.)' })
+  name?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  cookie?: CookieOptionsSchema;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1000, { message: 'must be at least 1000 ms' })
+  idleTimeout?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(1000, { message: 'must be at least 1000 ms' })
+  absoluteTimeout?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  redis?: RedisOptionsSchema;
+
+  @IsOptional()
+  @IsArray({ message: 'must be an array of routes' })
+  forRoutes?: unknown[];
+
+  @IsOptional()
+  @IsArray({ message: 'must be an array of routes' })
+  exclude?: unknown[];
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  dangerouslyAllowInsecureProductionConfig?: boolean;
+}

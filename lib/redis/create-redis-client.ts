@@ -1,0 +1,44 @@
+import type { Logger } from '@nestjs/common';
+import type { RedisClientType } from 'redis';
+import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+
+type RedisSettings = NonNullable<ResolvedSessionOptions['redis']>;
+
+const MAX_RECONNECT_DELAY_MS = 2000;
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * @internal Creates the module's own node-redis client: every command is bounded by
+ * `commandTimeout`, at most `maxQueuedCommands` wait while Redis is away, and it reconnects by
+ * itself with capped backoff. Connecting starts in the background, so startup never blocks on Redis.
+ */
+export async function createRedisClient(
+  settings: RedisSettings & { url: string },
+  logger: Logger,
+): Promise<RedisClientType> {
+  const { createClient } = await import('redis').catch(() => {
+    throw new Error("SessionModule: `redis.url` is set but the 'redis' package is missing: npm install redis");
+  });
+  const client = createClient({
+    url: settings.url,
+    socket: {
+      connectTimeout: settings.connectTimeout,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+    },
+    commandOptions: { timeout: settings.commandTimeout },
+    commandsQueueMaxLength: settings.maxQueuedCommands,
+  }) as RedisClientType;
+
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    logger.error(`Session store (Redis) unreachable: ${err.message}; retrying in the background`);
+  });
+  client.on('ready', () => {
+    if (lastLogged !== 0) logger.log('Session store (Redis) reachable again');
+    lastLogged = 0;
+  });
+  client.connect().catch((err: Error) => logger.error(`Session store (Redis) connect failed: ${err.message}`));
+  return client;
+}

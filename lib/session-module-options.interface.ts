@@ -1,0 +1,82 @@
+import type { RedisClientType } from 'redis';
+import type { MiddlewareConsumer } from '@nestjs/common';
+
+type MiddlewareRoutes = ReturnType<MiddlewareConsumer['apply']>;
+/** A route as `MiddlewareConsumer.forRoutes()` takes it: a path, a controller or `{ path, method }`. */
+export type SessionRoute = Parameters<MiddlewareRoutes['forRoutes']>[number];
+/** A route as `MiddlewareConsumer.exclude()` takes it: a path or `{ path, method }`. */
+export type SessionExcludedRoute = Parameters<MiddlewareRoutes['exclude']>[number];
+
+/** Cookie policy of the session cookie. Every field has a secure default. */
+export interface SessionCookieOptions {
+  /**
+   * Send the cookie only over HTTPS. `'auto'` sends it with `Secure` on HTTPS requests and
+   * without it on plain HTTP (for local development). Default `true`. Production accepts only `true`.
+   */
+  secure?: boolean | 'auto';
+  /** Hide the cookie from `document.cookie`. Default `true`. Production accepts only `true`. */
+  httpOnly?: boolean;
+  /** `'lax'` (default) or `'strict'`. `'none'` is refused in production. */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** Cookie path. Default `'/'`; any other path gives up the `__Host-` prefix. */
+  path?: string;
+  /** Cookie domain. Default: none (host-only), which keeps the `__Host-` prefix possible. */
+  domain?: string;
+  /**
+   * Lifetime of a persistent cookie in milliseconds. Default: none, a browser-session cookie
+   * without `Expires`; the server-side timeouts still apply.
+   */
+  maxAge?: number;
+}
+
+/** Where sessions are kept. Without it the embedded in-memory store is used. */
+export interface SessionRedisOptions {
+  /** `redis://` or `rediss://` URL. The module creates the client and closes it on shutdown. */
+  url?: string;
+  /** An existing node-redis client. The module uses it and leaves it open on shutdown. */
+  client?: RedisClientType<any, any, any, any, any>;
+  /** Prefix of every Redis key the module writes. Default `'session:'`. */
+  prefix?: string;
+  /** Milliseconds a Redis command may take before the request gets a 503. Default `2000`. */
+  commandTimeout?: number;
+  /** Milliseconds to wait for a TCP connection to Redis. Default `2000`. */
+  connectTimeout?: number;
+  /** How many commands may wait while Redis is unreachable; more fail at once. Default `1000`. */
+  maxQueuedCommands?: number;
+}
+
+/** Options of `SessionModule.forRoot()`, or what a `forRootAsync()` factory returns. */
+export interface SessionModuleOptions {
+  /**
+   * Secret(s) that sign the session cookie, each at least 32 bytes. An array rotates them: the
+   * first signs, all verify. Required in production; in development a random one is made.
+   */
+  secret?: string | string[];
+  /**
+   * Cookie name. Default `'sid'`, sent as `__Host-sid` whenever the cookie is Secure, has path
+   * `/` and no domain. A name with a `__Host-` prefix given here is used as is.
+   */
+  name?: string;
+  /** Cookie policy. */
+  cookie?: SessionCookieOptions;
+  /** Idle timeout in milliseconds: a session unused this long expires. Default 30 minutes. */
+  idleTimeout?: number;
+  /** Absolute lifetime in milliseconds from login, however active. Default 8 hours. */
+  absoluteTimeout?: number;
+  /** Redis store. Without it sessions live in the embedded in-memory store. */
+  redis?: SessionRedisOptions;
+  /** Routes the session middleware is mounted on. Default: every route. */
+  forRoutes?: SessionRoute[];
+  /** Routes the session middleware skips, such as a health check. */
+  exclude?: SessionExcludedRoute[];
+  /**
+   * Accept in production what is otherwise refused there (no or weak secret, non-Secure or
+   * script-readable cookie, `SameSite=None`). Every start then logs a warning. Never set it lightly.
+   */
+  dangerouslyAllowInsecureProductionConfig?: boolean;
+}
+
+/** Implemented by a class given to `forRootAsync({ useClass })` or `useExisting`. */
+export interface SessionOptionsFactory {
+  createSessionOptions(): SessionModuleOptions | Promise<SessionModuleOptions>;
+}

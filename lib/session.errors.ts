@@ -1,0 +1,28 @@
+import { ServiceUnavailableException } from '@nestjs/common';
+
+/** Thrown at startup when `SessionModule` options are invalid or insecure. */
+export class SessionOptionsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid SessionModule options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SessionOptionsError';
+  }
+}
+
+/** Answers 503 when the session store cannot be reached; the request is not let through. */
+export class SessionStoreUnavailableException extends ServiceUnavailableException {
+  constructor() {
+    super('Session store unavailable, try again shortly');
+    this.name = 'SessionStoreUnavailableException';
+  }
+}
+
+/** Thrown when the session is used on a route the session middleware is not mounted on. */
+export class SessionNotMountedError extends Error {
+  constructor() {
+    super(
+      'No session on this request: the route is excluded from the session middleware ' +
+        '(see the `forRoutes` and `exclude` options of SessionModule).',
+    );
+    this.name = 'SessionNotMountedError';
+  }
+}

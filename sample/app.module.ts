@@ -1,0 +1,41 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SessionModule, type SessionModuleOptions } from 'nestjs-secure-session';
+import { AuthController } from './auth/auth.controller.js';
+import { UsersService } from './auth/users.service.js';
+import { CartController } from './cart/cart.controller.js';
+import type { SampleConfig } from './config/sample-config.js';
+import { SAMPLE_CONFIG, SampleConfigModule } from './config/sample-config.module.js';
+import { HealthController } from './health/health.controller.js';
+
+/** Turns the sample's environment into SessionModule options. */
+export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
+  return {
+    secret: config.sessionSecrets,
+    // Browsers accept a Secure cookie only over HTTPS (and from http://localhost); 'auto' lets a
+    // developer use plain http. Production takes nothing less than always-Secure.
+    cookie: { secure: config.production ? true : 'auto' },
+    idleTimeout: config.idleTimeout,
+    absoluteTimeout: config.absoluteTimeout,
+    redis: config.redisUrl ? { url: config.redisUrl, prefix: config.redisKeyPrefix } : undefined,
+    exclude: ['health'],
+  };
+}
+
+/** The sample application: login, logout, the current user and an anonymous cart. */
+@Module({})
+export class AppModule {
+  static forRoot(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SampleConfigModule.forRoot(config),
+        SessionModule.forRootAsync({
+          inject: [SAMPLE_CONFIG],
+          useFactory: sessionOptionsFrom,
+        }),
+      ],
+      controllers: [AuthController, CartController, HealthController],
+      providers: [UsersService],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { IsString, Length } from 'class-validator';
+
+/** Body of `POST /auth/login`. */
+export class LoginDto {
+  @IsString()
+  @Length(1, 64)
+  username!: string;
+
+  @IsString()
+  @Length(1, 256)
+  password!: string;
+}

@@ -1,0 +1,32 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import { AddItemDto } from './add-item.dto.js';
+
+const MAX_ITEMS = 100;
+
+/** A cart that works without login and is carried into the session on login. */
+@Controller('cart')
+export class CartController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Get()
+  list(@Session('cart') cart: string[] | undefined): { items: string[] } {
+    return { items: cart ?? [] };
+  }
+
+  @Post()
+  @HttpCode(200)
+  async add(
+    @Body() body: AddItemDto,
+    @Session() session: RequestSession,
+    @Req() req: Request,
+  ): Promise<{ items: string[] }> {
+    const items = session.cart ?? [];
+    if (items.length >= MAX_ITEMS) throw new BadRequestException(`A cart holds at most ${MAX_ITEMS} items`);
+    session.cart = [...items, body.item];
+    // Saved before answering, so a store failure is a 503 rather than a silently lost item.
+    await this.sessions.save(req);
+    return { items: session.cart };
+  }
+}

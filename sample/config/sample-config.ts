@@ -1,0 +1,46 @@
+/** Everything the sample reads from the environment, parsed and checked once at startup. */
+export interface SampleConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  redisUrl?: string;
+  /** Prefix of the sample's Redis keys (`SESSION_KEY_PREFIX`), so several apps can share a Redis. */
+  redisKeyPrefix?: string;
+  sessionSecrets?: string[];
+  idleTimeout?: number;
+  absoluteTimeout?: number;
+  trustProxy?: boolean | number | string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the sample's configuration; a malformed variable stops startup with a clear message. */
+export function loadSampleConfig(env: Env = process.env): SampleConfig {
+  return {
+    port: integer(env, 'PORT') ?? 3000,
+    host: env.HOST || '127.0.0.1',
+    production: env.NODE_ENV === 'production',
+    redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.SESSION_KEY_PREFIX || undefined,
+    sessionSecrets: env.SESSION_SECRET
+      ? env.SESSION_SECRET.split(',').map((s) => s.trim()).filter(Boolean)
+      : undefined,
+    idleTimeout: integer(env, 'SESSION_IDLE_TIMEOUT'),
+    absoluteTimeout: integer(env, 'SESSION_ABSOLUTE_TIMEOUT'),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+  };
+}
+
+function integer(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got '${raw}'`);
+  return Number(raw);
+}
+
+// Express's `trust proxy` takes a boolean, a hop count or address/subnet names such as 'loopback'.
+function trustProxy(raw: string | undefined): SampleConfig['trustProxy'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}

@@ -1,0 +1,21 @@
+import './session-data.js';
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import type { SampleConfig } from './config/sample-config.js';
+
+/** Creates the sample app, configured but not listening; main.ts and the e2e tests share it. */
+export async function createSampleApp(
+  config: SampleConfig,
+  logger: false | undefined = undefined,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: logger ?? ['log', 'warn', 'error'],
+  });
+  app.disable('x-powered-by');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }));
+  app.enableShutdownHooks();
+  return app;
+}
