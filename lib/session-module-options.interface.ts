@@ -39,9 +39,12 @@ export interface SessionRedisOptions {
   prefix?: string;
   /** Milliseconds a Redis command may take before the request gets a 503. Default `2000`. */
   commandTimeout?: number;
-  /** Milliseconds to wait for a TCP connection to Redis. Default `2000`. */
+  /** Milliseconds to wait for a TCP connection to Redis, and at most this long at startup. Default `2000`. */
   connectTimeout?: number;
-  /** How many commands may wait while Redis is unreachable; more fail at once. Default `1000`. */
+  /**
+   * How many commands may wait for Redis replies at once (when it is slow); more fail at once
+   * with a 503. While Redis is unreachable, commands fail at once. Default `1000`.
+   */
   maxQueuedCommands?: number;
 }
 

@@ -26,3 +26,9 @@ export class SessionNotMountedError extends Error {
     this.name = 'SessionNotMountedError';
   }
 }
+
+/** @internal A loggable message for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : 'unknown error';
+}

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
-import { SessionStoreUnavailableException } from './session.errors.js';
+import { errorMessage, SessionStoreUnavailableException } from './session.errors.js';
 import type { SessionData } from './session-data.interface.js';
 import { sessionHandle } from './session-handle.js';
 import { requireSession } from './session-request.js';
@@ -86,7 +86,7 @@ function storeCall(operation: (done: (err?: unknown) => void) => void): Promise<
   return new Promise<void>((resolve, reject) =>
     operation((err?: unknown) => {
       if (!err) return resolve();
-      logger.error(`Session store failed: ${err instanceof Error ? err.message : String(err)}`);
+      logger.error(`Session store failed: ${errorMessage(err)}`);
       reject(new SessionStoreUnavailableException());
     }),
   );

@@ -8,10 +8,10 @@ import type { SampleConfig } from './config/sample-config.js';
 /** Creates the sample app, configured but not listening; main.ts and the e2e tests share it. */
 export async function createSampleApp(
   config: SampleConfig,
-  logger: false | undefined = undefined,
+  { quiet = false } = {},
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: logger ?? ['log', 'warn', 'error'],
+    logger: quiet ? false : ['log', 'warn', 'error'],
   });
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);

@@ -1,8 +1,13 @@
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, RequestHandler, Response } from 'express';
-import expressSession from 'express-session';
+import expressSession, { type Store } from 'express-session';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
-import { RESOLVED_SESSION_OPTIONS, SESSION_STORE, SESSION_STORE_FAILURE } from '../session.constants.js';
+import {
+  RESOLVED_SESSION_OPTIONS,
+  SESSION_STORE,
+  SESSION_STORE_FAILURE,
+} from '../session.constants.js';
+import { errorMessage } from '../session.errors.js';
 import type { SessionRequest } from '../session-request.js';
 import type { ManagedSessionStore } from '../stores/session-store.provider.js';
 
@@ -26,7 +31,9 @@ export class SessionMiddleware implements NestMiddleware {
       expressSession({
         name,
         secret: options.secrets,
-        store: managed.store,
+        // express-session installs its per-instance generate() on the store object, so each
+        // instance gets its own view of the shared store.
+        store: Object.create(managed.store) as Store,
         resave: false,
         saveUninitialized: false,
         unset: 'destroy',
@@ -44,7 +51,7 @@ export class SessionMiddleware implements NestMiddleware {
     handler(req, res, (err?: unknown) => {
       if (err !== undefined) {
         req[SESSION_STORE_FAILURE] = err;
-        this.logger.error(`Session store failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.error(`Session store failed: ${errorMessage(err)}`);
       }
       // express-session reports a failed end-of-request save through next() after the response;
       // by then the route has run, so it is logged above and not passed on.

@@ -31,10 +31,14 @@ export function resolveSessionOptions(
   if (production && insecure.length > 0) {
     if (options[OPT_OUT] !== true) {
       throw new SessionOptionsError(
-        insecure.map((p) => `${p} (refused because NODE_ENV=production; set \`${OPT_OUT}: true\` to accept it anyway)`),
+        insecure.map(
+          (p) =>
+            `${p} (refused because NODE_ENV=production; set \`${OPT_OUT}: true\` to accept it anyway)`,
+        ),
       );
     }
-    for (const p of insecure) logger.warn(`INSECURE session configuration accepted in production: ${p}`);
+    for (const p of insecure)
+      logger.warn(`INSECURE session configuration accepted in production: ${p}`);
   } else if (!production) {
     for (const p of insecure.filter((p) => !p.startsWith('`secret`'))) {
       logger.warn(`Session configuration that production refuses: ${p}`);
@@ -71,9 +75,15 @@ function validateShape(options: SessionModuleOptions): string[] {
     return [`options must be an object, got ${describe(options)}`];
   }
   const schema = Object.assign(new SessionOptionsSchema(), options);
-  if (isPlainObject(options.cookie)) schema.cookie = Object.assign(new CookieOptionsSchema(), options.cookie);
-  if (isPlainObject(options.redis)) schema.redis = Object.assign(new RedisOptionsSchema(), options.redis);
-  const errors = validateSync(schema, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (isPlainObject(options.cookie))
+    schema.cookie = Object.assign(new CookieOptionsSchema(), options.cookie);
+  if (isPlainObject(options.redis))
+    schema.redis = Object.assign(new RedisOptionsSchema(), options.redis);
+  const errors = validateSync(schema, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
   const problems = errors.flatMap((e) => describeError(e, ''));
   if (options.redis?.url && options.redis.client) {
     problems.push('`redis.url` and `redis.client` are both set: give one of them');
@@ -112,16 +122,21 @@ function insecureChoices(
   secrets.forEach((secret, i) => {
     const weakness = secretWeakness(secret);
     const label = Array.isArray(options.secret) ? `\`secret[${i}]\`` : '`secret`';
-    if (weakness) problems.push(`${label} ${weakness}: use at least ${MIN_SECRET_BYTES} random bytes`);
+    if (weakness)
+      problems.push(`${label} ${weakness}: use at least ${MIN_SECRET_BYTES} random bytes`);
   });
   if (cookie.secure !== true) {
-    problems.push(`\`cookie.secure\` = ${describe(cookie.secure)}: the session cookie must be Secure`);
+    problems.push(
+      `\`cookie.secure\` = ${describe(cookie.secure)}: the session cookie must be Secure`,
+    );
   }
   if (cookie.httpOnly !== true) {
     problems.push('`cookie.httpOnly` = false: scripts could read the session cookie');
   }
   if (cookie.sameSite === 'none') {
-    problems.push("`cookie.sameSite` = 'none': the cookie would be sent on cross-site requests; use 'lax' or 'strict'");
+    problems.push(
+      "`cookie.sameSite` = 'none': the cookie would be sent on cross-site requests; use 'lax' or 'strict'",
+    );
   }
   return problems;
 }
@@ -155,7 +170,8 @@ function isPlainObject(value: unknown): value is object {
 
 function describe(value: unknown, path = ''): string {
   if (path.startsWith('secret')) return '(hidden)';
-  if (path === 'redis.url' && typeof value === 'string') value = value.replace(/\/\/[^@/]*@/, '//***@');
+  if (path === 'redis.url' && typeof value === 'string')
+    value = value.replace(/\/\/[^@/]*@/, '//***@');
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
   if (Array.isArray(value)) return `[${value.length} item(s)]`;
   if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';

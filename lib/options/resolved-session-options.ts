@@ -35,6 +35,11 @@ export const SESSION_DEFAULTS = {
   cookie: { secure: true, httpOnly: true, sameSite: 'lax', path: '/' },
   idleTimeout: 30 * 60 * 1000,
   absoluteTimeout: 8 * 60 * 60 * 1000,
-  redis: { prefix: 'session:', commandTimeout: 2000, connectTimeout: 2000, maxQueuedCommands: 1000 },
+  redis: {
+    prefix: 'session:',
+    commandTimeout: 2000,
+    connectTimeout: 2000,
+    maxQueuedCommands: 1000,
+  },
   forRoutes: ['{*path}'],
 } as const;

@@ -11,7 +11,10 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import type { SessionCookieOptions, SessionRedisOptions } from '../session-module-options.interface.js';
+import type {
+  SessionCookieOptions,
+  SessionRedisOptions,
+} from '../session-module-options.interface.js';
 
 const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const isSecret = (value: unknown): boolean =>
@@ -37,7 +40,9 @@ export class CookieOptionsSchema implements SessionCookieOptions {
   sameSite?: 'lax' | 'strict' | 'none';
 
   @IsOptional()
-  @Matches(/^\/[\x21-\x3a\x3c-\x7e]*$/, { message: "must start with '/' and hold no ';' or spaces" })
+  @Matches(/^\/[\x21-\x3a\x3c-\x7e]*$/, {
+    message: "must start with '/' and hold no ';' or spaces",
+  })
   path?: string;
 
   @IsOptional()
@@ -62,7 +67,9 @@ export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
   client?: object;
 
   @IsOptional()
-  @Matches(/^[\w:{}.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits and _:{}.-' })
+  @Matches(/^[\w:{}.-]{1,64}$/, {
+    message: 'must be 1-64 characters of letters, digits and _:{}.-',
+  })
   prefix?: string;
 
   @IsOptional()
@@ -90,7 +97,8 @@ export class SessionOptionsSchema {
     name: 'isSecret',
     validator: {
       validate: isSecret,
-      defaultMessage: () => 'must be a non-empty string, or a non-empty array of them (newest first)',
+      defaultMessage: () =>
+        'must be a non-empty string, or a non-empty array of them (newest first)',
     },
   })
   secret?: string | string[];

@@ -8,16 +8,19 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
- * @internal Creates the module's own node-redis client: every command is bounded by
- * `commandTimeout`, at most `maxQueuedCommands` wait while Redis is away, and it reconnects by
- * itself with capped backoff. Connecting starts in the background, so startup never blocks on Redis.
+ * @internal Creates the module's own node-redis client. It fails fast rather than piling up
+ * requests: while Redis is away a command fails at once (no offline queue), a slow command fails
+ * after `commandTimeout`, and at most `maxQueuedCommands` wait for replies. It reconnects by
+ * itself with capped backoff. Startup waits for Redis at most `connectTimeout`, never longer.
  */
 export async function createRedisClient(
   settings: RedisSettings & { url: string },
   logger: Logger,
 ): Promise<RedisClientType> {
   const { createClient } = await import('redis').catch(() => {
-    throw new Error("SessionModule: `redis.url` is set but the 'redis' package is missing: npm install redis");
+    throw new Error(
+      "SessionModule: `redis.url` is set but the 'redis' package is missing: npm install redis",
+    );
   });
   const client = createClient({
     url: settings.url,
@@ -27,6 +30,7 @@ export async function createRedisClient(
     },
     commandOptions: { timeout: settings.commandTimeout },
     commandsQueueMaxLength: settings.maxQueuedCommands,
+    disableOfflineQueue: true,
   }) as RedisClientType;
 
   let lastLogged = 0;
@@ -39,6 +43,19 @@ export async function createRedisClient(
     if (lastLogged !== 0) logger.log('Session store (Redis) reachable again');
     lastLogged = 0;
   });
-  client.connect().catch((err: Error) => logger.error(`Session store (Redis) connect failed: ${err.message}`));
+  let timer: NodeJS.Timeout | undefined;
+  const connected = client.connect().then(
+    () => true,
+    (err: Error) => logger.error(`Session store (Redis) connect failed: ${err.message}`),
+  );
+  const gaveUp = new Promise<false>(
+    (resolve) => (timer = setTimeout(resolve, settings.connectTimeout, false)),
+  );
+  if ((await Promise.race([connected, gaveUp])) !== true) {
+    logger.error(
+      `Session store (Redis) not reachable at startup; requests that need a session get 503 until it is`,
+    );
+  }
+  clearTimeout(timer);
   return client;
 }

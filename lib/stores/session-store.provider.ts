@@ -18,7 +18,11 @@ export class ManagedSessionStore implements OnApplicationShutdown {
   constructor(
     readonly store: Store,
     readonly kind: SessionStoreKind,
-    private readonly redis?: { client: RedisClientType<any, any, any, any, any>; owned: boolean; timeout: number },
+    private readonly redis?: {
+      client: RedisClientType<any, any, any, any, any>;
+      owned: boolean;
+      timeout: number;
+    },
   ) {}
 
   /** Resolves true when the store answers within the command timeout. */
@@ -62,6 +66,10 @@ export const sessionStoreProvider: FactoryProvider<Promise<ManagedSessionStore>>
     const { url, client: given, prefix, commandTimeout } = options.redis;
     const client = given ?? (await createRedisClient({ ...options.redis, url: url! }, logger));
     const store = new RedisStore({ client, prefix, ttl: ttlSeconds });
-    return new ManagedSessionStore(store, 'redis', { client, owned: !given, timeout: commandTimeout });
+    return new ManagedSessionStore(store, 'redis', {
+      client,
+      owned: !given,
+      timeout: commandTimeout,
+    });
   },
 };

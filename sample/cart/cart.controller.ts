@@ -23,7 +23,8 @@ export class CartController {
     @Req() req: Request,
   ): Promise<{ items: string[] }> {
     const items = session.cart ?? [];
-    if (items.length >= MAX_ITEMS) throw new BadRequestException(`A cart holds at most ${MAX_ITEMS} items`);
+    if (items.length >= MAX_ITEMS)
+      throw new BadRequestException(`A cart holds at most ${MAX_ITEMS} items`);
     session.cart = [...items, body.item];
     // Saved before answering, so a store failure is a 503 rather than a silently lost item.
     await this.sessions.save(req);

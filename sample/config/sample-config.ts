@@ -23,7 +23,9 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.SESSION_KEY_PREFIX || undefined,
     sessionSecrets: env.SESSION_SECRET
-      ? env.SESSION_SECRET.split(',').map((s) => s.trim()).filter(Boolean)
+      ? env.SESSION_SECRET.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : undefined,
     idleTimeout: integer(env, 'SESSION_IDLE_TIMEOUT'),
     absoluteTimeout: integer(env, 'SESSION_ABSOLUTE_TIMEOUT'),

@@ -8,7 +8,9 @@ export class HealthController {
   constructor(private readonly sessions: SessionService) {}
 
   @Get()
-  async check(@Res({ passthrough: true }) res: Response): Promise<{ status: string; store: SessionStoreKind }> {
+  async check(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: string; store: SessionStoreKind }> {
     const up = await this.sessions.isStoreReachable();
     res.status(up ? 200 : 503);
     return { status: up ? 'ok' : 'unavailable', store: this.sessions.storeKind };

@@ -1,0 +1,94 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throwaway redis-server on a free loopback port that only the tests use. */
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server (with `persistent`, its data is written to disk first). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (with `persistent`, with the data it had). */
+  start(): Promise<void>;
+}
+
+// A hard bound on the server's life, so a crashed test run cannot leave it behind.
+const MAX_LIFETIME_SECONDS = 1800;
+const READY_TIMEOUT_MS = 10_000;
+
+/** Starts redis-server from PATH; fails with install instructions when there is none. */
+export async function startRedisServer({ persistent = false } = {}): Promise<RedisServer> {
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error(
+      'The tests need Redis: install redis-server (Debian/Ubuntu: apt-get install -y redis-server, ' +
+        'macOS: brew install redis) or set REDIS_URL to a Redis the tests may write to.',
+    );
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'nss-redis-'));
+  let child: ChildProcess | undefined;
+
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+      args.push('--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always');
+      const proc = spawn('timeout', [String(MAX_LIFETIME_SECONDS), 'redis-server', ...args], {
+        stdio: 'ignore',
+      });
+      child = proc;
+      await waitForPong(port);
+    },
+    async stop() {
+      const proc = child;
+      child = undefined;
+      if (!proc || proc.exitCode !== null) return;
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+  await server.start();
+  process.once('exit', () => {
+    child?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return server;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPong(port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await ping(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms`);
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(500, () => socket.destroy());
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}

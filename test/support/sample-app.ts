@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { loadSampleConfig } from '../../sample/config/sample-config.js';
+import { createSampleApp } from '../../sample/create-sample-app.js';
+
+/** A running sample app and a supertest client for it. */
+export interface SampleUnderTest {
+  app: INestApplication;
+  http: ReturnType<typeof request>;
+  /** The Redis key prefix this instance writes under (unique per instance). */
+  keyPrefix: string;
+  close(): Promise<void>;
+}
+
+/** Boots the sample with these environment variables, on its own Redis key prefix. */
+export async function startSample(
+  env: Record<string, string | undefined> = {},
+): Promise<SampleUnderTest> {
+  const keyPrefix = env.SESSION_KEY_PREFIX ?? `test-${randomUUID()}:`;
+  const config = loadSampleConfig({ SESSION_KEY_PREFIX: keyPrefix, ...env });
+  const app = await createSampleApp(config, { quiet: true });
+  await app.init();
+  return { app, http: request(app.getHttpServer()), keyPrefix, close: () => app.close() };
+}
+
+/** The `name=value` pair of the session cookie a response set, for a `Cookie` header. */
+export function sessionCookie(res: Response): string {
+  const header = setCookies(res).find((c) => /^(__Host-)?sid=/.test(c));
+  if (!header) throw new Error(`No session cookie in response: ${JSON.stringify(res.headers)}`);
+  return header.split(';')[0]!;
+}
+
+/** Every Set-Cookie header of a response. */
+export function setCookies(res: Response): string[] {
+  const header = res.headers['set-cookie'] as string[] | string | undefined;
+  if (header === undefined) return [];
+  return Array.isArray(header) ? header : [header];
+}
+
+/** Logs in as a demo user and returns the new session cookie. */
+export async function login(
+  sample: SampleUnderTest,
+  username = 'alice',
+  cookie?: string,
+): Promise<string> {
+  const req = sample.http.post('/auth/login').send({ username, password: `${username}-password` });
+  const res = await (cookie ? req.set('Cookie', cookie) : req).expect(200);
+  return sessionCookie(res);
+}
