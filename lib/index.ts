@@ -1,11 +1,22 @@
+export { Public } from './decorators/public.decorator.js';
 export { Session } from './decorators/session.decorator.js';
-export { MemorySessionStore } from './stores/memory-session.store.js';
-export type { SessionStoreKind } from './stores/session-store.provider.js';
+export {
+  SessionEvents,
+  type RejectionReason,
+  type RevocationCause,
+  type SessionEventMap,
+  type SessionEventName,
+} from './events/session-events.js';
+export { RevokedSessionGuard } from './guards/revoked-session.guard.js';
+export { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
+export type { ExpiryReason } from './lifetime/session-lifetime.js';
 export { SESSION_MODULE_OPTIONS } from './session.constants.js';
 export type { RequestSession, SessionData, SessionMetadata } from './session-data.interface.js';
 export {
   SessionNotMountedError,
   SessionOptionsError,
+  SessionRequiredException,
+  SessionRevokedError,
   SessionStoreUnavailableException,
 } from './session.errors.js';
 export type {
@@ -18,4 +29,11 @@ export type {
 } from './session-module-options.interface.js';
 export type { SessionModuleExtras } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
-export { SessionService, type RegenerateOptions, type SessionInfo } from './session.service.js';
+export {
+  SessionService,
+  type LoginOptions,
+  type RegenerateOptions,
+  type SessionInfo,
+  type SessionListing,
+} from './session.service.js';
+export type { SessionStoreKind } from './stores/revocable-session.store.js';

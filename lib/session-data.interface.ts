@@ -1,9 +1,15 @@
 import type { Session as ExpressSession } from 'express-session';
 
-/** What the module records about an authenticated session. Times are epoch milliseconds. */
+/** What the module records about a session. Times are epoch milliseconds. */
 export interface SessionMetadata {
   createdAt: number;
   lastActivityAt: number;
+  /** The user the session is bound to by `SessionService.login()`. */
+  userId?: string;
+  /** Client address at login (`req.ip`, so it honours `trust proxy`). */
+  ip?: string;
+  /** User-Agent at login, at most 256 characters. */
+  userAgent?: string;
 }
 
 /**
@@ -16,7 +22,7 @@ export interface SessionMetadata {
  * ```
  */
 export interface SessionData {
-  /** Set by `SessionService.regenerate()`; read by the timeouts. */
+  /** Owned by the module: creation, last activity and the bound user. Do not write it. */
   meta: SessionMetadata;
 }
 

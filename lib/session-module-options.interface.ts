@@ -66,6 +66,28 @@ export interface SessionModuleOptions {
   idleTimeout?: number;
   /** Absolute lifetime in milliseconds from login, however active. Default 8 hours. */
   absoluteTimeout?: number;
+  /**
+   * Sliding renewal: a session's activity stamp and TTL are rewritten only once this fraction of
+   * the idle window has passed since the last renewal, so read-only requests cost no write. The
+   * effective idle timeout is then between `(1 - renewalFraction) * idleTimeout` and `idleTimeout`.
+   * Default `0.1`.
+   */
+  renewalFraction?: number;
+  /**
+   * At most this many live sessions per user: a login beyond it revokes the user's oldest
+   * sessions (by creation time). Default: no limit.
+   */
+  maxSessionsPerUser?: number;
+  /**
+   * Apply RevokedSessionGuard to every route (mark open routes with `@Public()`). Default `false`:
+   * put `@UseGuards(RevokedSessionGuard)` on the routes that need a logged-in session.
+   */
+  globalGuard?: boolean;
+  /**
+   * Apply IdleTimeoutInterceptor (timeouts and sliding renewal) to every route. Default `true`.
+   * Set `false` to apply it per route with `@UseInterceptors(IdleTimeoutInterceptor)`.
+   */
+  globalInterceptor?: boolean;
   /** Redis store. Without it sessions live in the embedded in-memory store. */
   redis?: SessionRedisOptions;
   /** Routes the session middleware is mounted on. Default: every route. */

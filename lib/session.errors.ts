@@ -1,4 +1,4 @@
-import { ServiceUnavailableException } from '@nestjs/common';
+import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 
 /** Thrown at startup when `SessionModule` options are invalid or insecure. */
 export class SessionOptionsError extends Error {
@@ -31,4 +31,20 @@ export class SessionNotMountedError extends Error {
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : 'unknown error';
+}
+
+/** A session write refused because the session was revoked meanwhile; answers 401. */
+export class SessionRevokedError extends UnauthorizedException {
+  constructor() {
+    super('Session revoked');
+    this.name = 'SessionRevokedError';
+  }
+}
+
+/** Answers 401 when a route needs a logged-in session and the request has none. */
+export class SessionRequiredException extends UnauthorizedException {
+  constructor(message = 'Authentication required') {
+    super(message);
+    this.name = 'SessionRequiredException';
+  }
 }

@@ -2,18 +2,28 @@ import {
   Inject,
   Logger,
   Module,
+  type CanActivate,
   type MiddlewareConsumer,
+  type NestInterceptor,
   type NestModule,
   type Provider,
 } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { SessionEvents } from './events/session-events.js';
+import { RevokedSessionGuard } from './guards/revoked-session.guard.js';
+import { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
 import { SessionMiddleware } from './middleware/session.middleware.js';
 import { resolveSessionOptions } from './options/resolve-session-options.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
-import { RESOLVED_SESSION_OPTIONS, SESSION_MODULE_OPTIONS } from './session.constants.js';
+import {
+  RESOLVED_SESSION_OPTIONS,
+  SESSION_MODULE_OPTIONS,
+  SESSION_STORE,
+} from './session.constants.js';
 import { ConfigurableModuleClass } from './session.module-definition.js';
 import type { SessionModuleOptions } from './session-module-options.interface.js';
 import { SessionService } from './session.service.js';
-import { sessionStoreProvider } from './stores/session-store.provider.js';
+import { sessionLifetimeProvider, sessionStoreProvider } from './stores/session-store.provider.js';
 
 const resolvedOptionsProvider: Provider = {
   provide: RESOLVED_SESSION_OPTIONS,
@@ -22,14 +32,54 @@ const resolvedOptionsProvider: Provider = {
     resolveSessionOptions(options, new Logger('SessionModule')),
 };
 
+// Global registration is decided by options that forRootAsync only knows at runtime, so the
+// providers always exist and stand aside when their option is off.
+const letThrough: CanActivate & NestInterceptor = {
+  canActivate: () => true,
+  intercept: (_context, next) => next.handle(),
+};
+
+const globalGuardProvider: Provider = {
+  provide: APP_GUARD,
+  inject: [RESOLVED_SESSION_OPTIONS, Reflector],
+  useFactory: (options: ResolvedSessionOptions, reflector: Reflector) =>
+    options.globalGuard ? new RevokedSessionGuard(reflector) : letThrough,
+};
+
+const globalInterceptorProvider: Provider = {
+  provide: APP_INTERCEPTOR,
+  inject: [RESOLVED_SESSION_OPTIONS, IdleTimeoutInterceptor],
+  useFactory: (options: ResolvedSessionOptions, interceptor: IdleTimeoutInterceptor) =>
+    options.globalInterceptor ? interceptor : letThrough,
+};
+
 /**
  * Secure server-side sessions. `SessionModule.forRoot(options)` or `forRootAsync({ useFactory,
  * inject, imports })` in your AppModule validates the options at startup, sets up the store and
  * mounts the session middleware; inject SessionService and use `@Session()` in controllers.
  */
 @Module({
-  providers: [resolvedOptionsProvider, sessionStoreProvider, SessionMiddleware, SessionService],
-  exports: [SessionService],
+  providers: [
+    resolvedOptionsProvider,
+    sessionLifetimeProvider,
+    sessionStoreProvider,
+    SessionEvents,
+    SessionMiddleware,
+    SessionService,
+    RevokedSessionGuard,
+    IdleTimeoutInterceptor,
+    globalGuardProvider,
+    globalInterceptorProvider,
+  ],
+  exports: [
+    SessionService,
+    SessionEvents,
+    RevokedSessionGuard,
+    IdleTimeoutInterceptor,
+    sessionLifetimeProvider,
+    SESSION_STORE,
+    RESOLVED_SESSION_OPTIONS,
+  ],
 })
 export class SessionModule extends ConfigurableModuleClass implements NestModule {
   constructor(@Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {

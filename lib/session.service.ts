@@ -1,18 +1,36 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { SessionEvents, type RevocationCause } from './events/session-events.js';
+import { SessionLifetime } from './lifetime/session-lifetime.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
-import { errorMessage, SessionStoreUnavailableException } from './session.errors.js';
-import type { SessionData } from './session-data.interface.js';
+import type { SessionData, SessionMetadata } from './session-data.interface.js';
+import {
+  errorMessage,
+  SessionRequiredException,
+  SessionStoreUnavailableException,
+} from './session.errors.js';
 import { sessionHandle } from './session-handle.js';
 import { requireSession } from './session-request.js';
-import type { ManagedSessionStore, SessionStoreKind } from './stores/session-store.provider.js';
+import type {
+  RevocableSessionStore,
+  SessionIndexEntry,
+  SessionStoreKind,
+} from './stores/revocable-session.store.js';
 
-/** What an app may show about a session. `id` is an opaque handle, never the session ID. */
+/** What an app may show about the current session. `id` is an opaque handle, never the session ID. */
 export interface SessionInfo {
   id: string;
   createdAt: number;
   lastActivityAt: number;
+}
+
+/** One of a user's live sessions, as `list()` returns it. */
+export interface SessionListing extends SessionInfo {
+  ip?: string;
+  userAgent?: string;
+  /** Whether it is the session of the request passed to `list()`. */
+  current: boolean;
 }
 
 /** Options of `SessionService.regenerate()`. */
@@ -21,73 +39,282 @@ export interface RegenerateOptions {
   keep?: (keyof SessionData)[];
 }
 
-/** Session lifecycle with a promise API: regenerate on login, save, destroy on logout. */
+/** Options of `SessionService.login()`. */
+export interface LoginOptions<
+  K extends keyof SessionData = keyof SessionData,
+> extends RegenerateOptions {
+  /** Data to put in the new session, written together with the login. */
+  data?: Partial<Pick<SessionData, K>>;
+}
+
+const HANDLE = /^[\w-]{43}$/;
+const MAX_USER_ID_LENGTH = 256;
+const MAX_USER_AGENT_LENGTH = 256;
+
+/**
+ * The session lifecycle, with a promise API: login and logout, regenerate, and the user's
+ * sessions — list, revoke one, revoke all, revoke the others. Store failures reject with a 503.
+ */
 @Injectable()
 export class SessionService {
+  private readonly logger = new Logger('SessionService');
+
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-    @Inject(SESSION_STORE) private readonly managed: ManagedSessionStore,
+    @Inject(SESSION_STORE) private readonly store: RevocableSessionStore,
+    private readonly lifetime: SessionLifetime,
+    private readonly events: SessionEvents,
   ) {}
 
   /** Which store holds the sessions. */
   get storeKind(): SessionStoreKind {
-    return this.managed.kind;
+    return this.store.kind;
   }
 
   /** Resolves true when the store answers within its command timeout. */
   isStoreReachable(): Promise<boolean> {
-    return this.managed.isReachable();
+    return this.store.isReachable();
   }
 
   /**
-   * Gives the request a new session ID and destroys the old session, carrying over only the
-   * keys in `keep`, and saves it. Call it on login and on any privilege change, so an ID an
-   * attacker planted (session fixation) never becomes authenticated. Rejects if the store fails.
+   * Logs the request in as `userId`: a new session ID (the old session is destroyed, so an ID
+   * planted before login never becomes authenticated), carrying over only the `keep` keys, bound
+   * to the user with creation time, IP and user agent, and added to the user's session index.
+   * With `maxSessionsPerUser`, the user's oldest sessions beyond the limit are revoked.
    */
-  async regenerate(req: Request, { keep = [] }: RegenerateOptions = {}): Promise<void> {
-    const old = requireSession(req);
-    const kept = Object.fromEntries(
-      keep.filter((key) => old[key] !== undefined).map((key) => [key, old[key]]),
-    );
-    await storeCall((done) => old.regenerate(done));
+  async login<K extends keyof SessionData>(
+    req: Request,
+    userId: string | number,
+    { keep, data }: LoginOptions<K> = {},
+  ): Promise<void> {
+    const id = checkedUserId(userId);
     const now = Date.now();
-    Object.assign(requireSession(req), kept, { meta: { createdAt: now, lastActivityAt: now } });
-    await this.save(req);
+    const userAgent = req.get('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH);
+    const meta: SessionMetadata = {
+      createdAt: now,
+      lastActivityAt: now,
+      userId: id,
+      ip: req.ip,
+      userAgent,
+    };
+    await this.replaceSession(req, { keep, data, meta });
+    const handle = sessionHandle(req.sessionID);
+    await this.indexed(meta, handle);
+    this.events.emit('created', { handle, userId: id, ip: req.ip, userAgent });
+    if (this.options.maxSessionsPerUser)
+      await this.evictBeyondLimit(id, handle, this.options.maxSessionsPerUser);
   }
 
-  /** The current session's handle and times, or `undefined` before `regenerate()` stamped it. */
+  /**
+   * Gives the request a new session ID and destroys the old session, carrying over only the keys
+   * in `keep`, and saves it. A logged-in session stays logged in (same user, same absolute
+   * deadline). Use it on privilege changes. Rejects if the store fails.
+   */
+  async regenerate(req: Request, { keep }: RegenerateOptions = {}): Promise<void> {
+    const previousHandle = sessionHandle(req.sessionID);
+    const old = requireSession(req).meta;
+    const now = Date.now();
+    const meta = old?.userId
+      ? { ...old, lastActivityAt: now }
+      : { createdAt: now, lastActivityAt: now };
+    await this.replaceSession(req, { keep, meta });
+    const handle = sessionHandle(req.sessionID);
+    if (meta.userId) {
+      await this.store.removeFromIndex(this.store.userKey(meta.userId), [previousHandle]);
+      await this.indexed(meta, handle);
+    }
+    this.events.emit('regenerated', { handle, previousHandle, userId: meta.userId });
+  }
+
+  /** Writes the session to the store now. Rejects with 503 if the store fails, 401 if revoked. */
+  save(req: Request): Promise<void> {
+    const session = requireSession(req);
+    return this.storeCall((done) => session.save(done));
+  }
+
+  /** The current session's handle and times, or `undefined` for a session never saved. */
   info(req: Request): SessionInfo | undefined {
     const { meta } = requireSession(req);
     if (!meta) return undefined;
-    return { id: sessionHandle(req.sessionID), ...meta };
+    return {
+      id: sessionHandle(req.sessionID),
+      createdAt: meta.createdAt,
+      lastActivityAt: meta.lastActivityAt,
+    };
   }
 
-  /** Writes the session to the store now; rejects if the store fails. */
-  save(req: Request): Promise<void> {
-    const session = requireSession(req);
-    return storeCall((done) => session.save(done));
-  }
-
-  /** Deletes the session from the store and tells the browser to drop the cookie. */
+  /**
+   * Logs out: deletes the session, puts its ID on the denylist (so neither a replayed cookie nor
+   * a request still in flight can use or write it back), and clears the cookie.
+   */
   async destroy(req: Request, res: Response): Promise<void> {
     const session = requireSession(req);
-    await storeCall((done) => session.destroy(done));
+    const handle = sessionHandle(req.sessionID);
+    const userId = session.meta?.userId;
+    await this.storeCall((done) => session.destroy(done));
+    if (userId) await this.store.removeFromIndex(this.store.userKey(userId), [handle]);
     const secure = req.secure || this.options.cookie.secure === true;
     const name = secure ? this.options.cookieNames.secure : this.options.cookieNames.plain;
     const { path, domain, sameSite, httpOnly } = this.options.cookie;
     res.clearCookie(name, { path, domain, sameSite, httpOnly, secure });
+    this.events.emit('destroyed', { handle, userId });
+  }
+
+  /** Same as `destroy()`: reads naturally in an auth controller. */
+  logout(req: Request, res: Response): Promise<void> {
+    return this.destroy(req, res);
+  }
+
+  /** The user's live sessions, newest first. Costs O(that user's sessions), never a scan. */
+  async list(userId: string | number, req?: Request): Promise<SessionListing[]> {
+    const current = req?.sessionID ? sessionHandle(req.sessionID) : undefined;
+    const entries = await this.liveEntries(checkedUserId(userId));
+    return [...entries]
+      .map(([id, e]) => ({
+        id,
+        createdAt: e.createdAt,
+        lastActivityAt: e.lastActivityAt,
+        ip: e.ip,
+        userAgent: e.userAgent,
+        current: id === current,
+      }))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Revokes one of the user's sessions by its handle (as `list()` shows it). Resolves false when
+   * the handle is unknown or belongs to another user, so a caller cannot probe other users.
+   */
+  async revoke(userId: string | number, handle: string): Promise<boolean> {
+    const id = checkedUserId(userId);
+    if (!HANDLE.test(handle)) return false;
+    const entries = await this.liveEntries(id);
+    if (!entries.has(handle)) return false;
+    await this.revokeHandles(id, [handle], 'revoke');
+    return true;
+  }
+
+  /** Revokes every session of the user ("sign out everywhere"); resolves how many. */
+  async revokeAll(userId: string | number): Promise<number> {
+    const id = checkedUserId(userId);
+    const handles = [...(await this.store.readIndex(this.store.userKey(id))).keys()];
+    await this.revokeHandles(id, handles, 'revoke-all');
+    return handles.length;
+  }
+
+  /** Revokes every session of the request's user except the request's own; resolves how many. */
+  async revokeOthers(req: Request): Promise<number> {
+    const userId = requireSession(req).meta?.userId;
+    if (!userId) throw new SessionRequiredException();
+    const current = sessionHandle(req.sessionID);
+    const index = await this.store.readIndex(this.store.userKey(userId));
+    const others = [...index.keys()].filter((handle) => handle !== current);
+    await this.revokeHandles(userId, others, 'revoke-others');
+    return others.length;
+  }
+
+  /** @internal Ends a session past its timeout, leaving the request a fresh anonymous one. */
+  async endExpired(req: Request): Promise<void> {
+    const userId = requireSession(req).meta?.userId;
+    const handle = sessionHandle(req.sessionID);
+    await this.storeCall((done) => requireSession(req).regenerate(done));
+    if (userId) await this.store.removeFromIndex(this.store.userKey(userId), [handle]);
+  }
+
+  private async replaceSession(
+    req: Request,
+    {
+      keep = [],
+      data,
+      meta,
+    }: { keep?: (keyof SessionData)[]; data?: object; meta: SessionMetadata },
+  ): Promise<void> {
+    const old = requireSession(req);
+    const kept = Object.fromEntries(
+      keep.filter((key) => old[key] !== undefined).map((key) => [key, old[key]]),
+    );
+    if (old.meta) {
+      await this.storeCall((done) => old.regenerate(done));
+    } else {
+      // Never stored (every stored session has meta), so there is nothing to destroy or deny:
+      // just a new ID, without writing a tombstone for an ID no client ever had.
+      req.sessionStore.generate(req);
+    }
+    Object.assign(requireSession(req), kept, data, { meta });
+    await this.save(req);
+  }
+
+  private async indexed(
+    meta: SessionMetadata & { userId?: string },
+    handle: string,
+  ): Promise<void> {
+    const entry = JSON.stringify(this.store.indexEntry(meta));
+    const ttl = this.lifetime.expiresAt(meta) - Date.now();
+    await this.store.addToIndex(this.store.userKey(meta.userId!), handle, entry, ttl);
+  }
+
+  private async liveEntries(userId: string): Promise<Map<string, SessionIndexEntry>> {
+    const userKey = this.store.userKey(userId);
+    const index = await this.store.readIndex(userKey);
+    const handles = [...index.keys()];
+    const alive = await this.store.recordsExist(handles);
+    const dead = handles.filter((_, i) => !alive[i]);
+    if (dead.length > 0) await this.store.removeFromIndex(userKey, dead);
+    return new Map(
+      handles
+        .filter((_, i) => alive[i])
+        .map((h) => [h, JSON.parse(index.get(h)!) as SessionIndexEntry]),
+    );
+  }
+
+  private async revokeHandles(
+    userId: string,
+    handles: string[],
+    cause: RevocationCause,
+  ): Promise<void> {
+    const tombstoneTtl = this.lifetime.tombstoneTtl(undefined, Date.now());
+    // Tombstones first, index last: a session is never out of the index while still usable.
+    await Promise.all(handles.map((handle) => this.store.revokeRecord(handle, tombstoneTtl)));
+    await this.store.removeFromIndex(this.store.userKey(userId), handles);
+    for (const handle of handles) this.events.emit('revoked', { handle, userId, cause });
+  }
+
+  private async evictBeyondLimit(userId: string, current: string, limit: number): Promise<void> {
+    const entries = [...(await this.liveEntries(userId))].filter(([handle]) => handle !== current);
+    const excess = entries.length + 1 - limit;
+    if (excess <= 0) return;
+    const oldest = entries.sort(([, a], [, b]) => a.createdAt - b.createdAt).slice(0, excess);
+    await this.revokeHandles(
+      userId,
+      oldest.map(([handle]) => handle),
+      'evicted',
+    );
+  }
+
+  // Runs a callback-style express-session operation; a store failure becomes a 503 (its cause is
+  // logged), a refused write of a revoked session stays a 401.
+  private storeCall(operation: (done: (err?: unknown) => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      operation((err?: unknown) => {
+        if (!err) return resolve();
+        if (err instanceof UnauthorizedException) return reject(err);
+        this.logger.error(`Session store failed: ${errorMessage(err)}`);
+        reject(new SessionStoreUnavailableException());
+      }),
+    );
   }
 }
 
-const logger = new Logger('SessionService');
-
-// Runs a callback-style store operation; a store failure becomes a 503, its cause is logged.
-function storeCall(operation: (done: (err?: unknown) => void) => void): Promise<void> {
-  return new Promise<void>((resolve, reject) =>
-    operation((err?: unknown) => {
-      if (!err) return resolve();
-      logger.error(`Session store failed: ${errorMessage(err)}`);
-      reject(new SessionStoreUnavailableException());
-    }),
-  );
+function checkedUserId(userId: string | number): string {
+  const id = String(userId);
+  if (
+    (typeof userId !== 'string' && typeof userId !== 'number') ||
+    id.length === 0 ||
+    id.length > MAX_USER_ID_LENGTH
+  ) {
+    throw new TypeError(
+      `userId must be a non-empty string or number of at most ${MAX_USER_ID_LENGTH} characters`,
+    );
+  }
+  return id;
 }

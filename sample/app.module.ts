@@ -16,6 +16,9 @@ export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
     cookie: { secure: config.production ? true : 'auto' },
     idleTimeout: config.idleTimeout,
     absoluteTimeout: config.absoluteTimeout,
+    maxSessionsPerUser: config.maxSessionsPerUser,
+    // Every route needs a logged-in session unless marked @Public().
+    globalGuard: true,
     redis: config.redisUrl ? { url: config.redisUrl, prefix: config.redisKeyPrefix } : undefined,
     exclude: ['health'],
   };

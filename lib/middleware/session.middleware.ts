@@ -7,9 +7,9 @@ import {
   SESSION_STORE,
   SESSION_STORE_FAILURE,
 } from '../session.constants.js';
-import { errorMessage } from '../session.errors.js';
+import { errorMessage, SessionRevokedError } from '../session.errors.js';
 import type { SessionRequest } from '../session-request.js';
-import type { ManagedSessionStore } from '../stores/session-store.provider.js';
+import type { RevocableSessionStore } from '../stores/revocable-session.store.js';
 
 /**
  * @internal Mounted by SessionModule on its routes: loads the session with express-session.
@@ -25,7 +25,7 @@ export class SessionMiddleware implements NestMiddleware {
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
-    @Inject(SESSION_STORE) managed: ManagedSessionStore,
+    @Inject(SESSION_STORE) store: RevocableSessionStore,
   ) {
     const handler = (name: string, secure: boolean): RequestHandler =>
       expressSession({
@@ -33,7 +33,7 @@ export class SessionMiddleware implements NestMiddleware {
         secret: options.secrets,
         // express-session installs its per-instance generate() on the store object, so each
         // instance gets its own view of the shared store.
-        store: Object.create(managed.store) as Store,
+        store: Object.create(store) as Store,
         resave: false,
         saveUninitialized: false,
         unset: 'destroy',
@@ -49,7 +49,9 @@ export class SessionMiddleware implements NestMiddleware {
     const handler = req.secure ? this.onHttps : (this.onPlainHttp ?? this.warnPlainHttp(req));
     let continued = false;
     handler(req, res, (err?: unknown) => {
-      if (err !== undefined) {
+      if (err instanceof SessionRevokedError) {
+        // An end-of-request save of a session revoked meanwhile: refused, as it should be.
+      } else if (err !== undefined) {
         req[SESSION_STORE_FAILURE] = err;
         this.logger.error(`Session store failed: ${errorMessage(err)}`);
       }

@@ -61,6 +61,10 @@ export function resolveSessionOptions(
     cookie,
     idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
     absoluteTimeout: options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout,
+    renewalFraction: options.renewalFraction ?? SESSION_DEFAULTS.renewalFraction,
+    maxSessionsPerUser: options.maxSessionsPerUser,
+    globalGuard: options.globalGuard ?? SESSION_DEFAULTS.globalGuard,
+    globalInterceptor: options.globalInterceptor ?? SESSION_DEFAULTS.globalInterceptor,
     redis:
       options.redis?.url || options.redis?.client
         ? { ...SESSION_DEFAULTS.redis, ...options.redis }
@@ -88,13 +92,11 @@ function validateShape(options: SessionModuleOptions): string[] {
   if (options.redis?.url && options.redis.client) {
     problems.push('`redis.url` and `redis.client` are both set: give one of them');
   }
-  if (
-    options.idleTimeout !== undefined &&
-    options.absoluteTimeout !== undefined &&
-    options.idleTimeout > options.absoluteTimeout
-  ) {
+  const idle = options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
+  const absolute = options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout;
+  if (Number.isInteger(idle) && Number.isInteger(absolute) && idle > absolute) {
     problems.push(
-      `\`idleTimeout\` = ${options.idleTimeout} is longer than \`absoluteTimeout\` = ${options.absoluteTimeout}: make it shorter`,
+      `\`idleTimeout\` = ${idle} is longer than \`absoluteTimeout\` = ${absolute}: make it shorter`,
     );
   }
   return problems;

@@ -17,6 +17,10 @@ export interface ResolvedSessionOptions {
   };
   idleTimeout: number;
   absoluteTimeout: number;
+  renewalFraction: number;
+  maxSessionsPerUser?: number;
+  globalGuard: boolean;
+  globalInterceptor: boolean;
   redis?: {
     url?: string;
     client?: RedisClientType<any, any, any, any, any>;
@@ -35,6 +39,9 @@ export const SESSION_DEFAULTS = {
   cookie: { secure: true, httpOnly: true, sameSite: 'lax', path: '/' },
   idleTimeout: 30 * 60 * 1000,
   absoluteTimeout: 8 * 60 * 60 * 1000,
+  renewalFraction: 0.1,
+  globalGuard: false,
+  globalInterceptor: true,
   redis: {
     prefix: 'session:',
     commandTimeout: 2000,

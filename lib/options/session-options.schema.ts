@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   Matches,
@@ -120,6 +121,25 @@ export class SessionOptionsSchema {
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1000, { message: 'must be at least 1000 ms' })
   absoluteTimeout?: number;
+
+  @IsOptional()
+  @IsNumber({}, { message: 'must be a number' })
+  @Min(0.01, { message: 'must be at least 0.01' })
+  @Max(1, { message: 'must be at most 1' })
+  renewalFraction?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: 'must be at least 1' })
+  maxSessionsPerUser?: number;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  globalGuard?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  globalInterceptor?: boolean;
 
   @IsOptional()
   @ValidateNested()

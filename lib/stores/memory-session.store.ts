@@ -1,83 +1,122 @@
-import { Store, type SessionData } from 'express-session';
+import type { SessionEvents } from '../events/session-events.js';
+import type { SessionLifetime } from '../lifetime/session-lifetime.js';
+import { RevocableSessionStore, type IndexUpdate } from './revocable-session.store.js';
 
-interface StoredSession {
-  json: string;
+interface Expiring<T> {
+  value: T;
   expiresAt: number;
 }
-
-type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * The embedded store for development, tests and single-process apps: sessions expire after
- * `ttlMs` of inactivity (or at the cookie's `expires`), and expired ones are swept, so it does
- * not grow without bound as express-session's MemoryStore does. Not shared between processes.
+ * The embedded store for development, tests and single-process apps, with the same semantics as
+ * the Redis store: expiry, tombstones and the per-user index. Expired entries are swept, so it
+ * does not grow without bound as express-session's MemoryStore does. Not shared between processes.
  */
-export class MemorySessionStore extends Store {
-  private readonly sessions = new Map<string, StoredSession>();
+export class MemorySessionStore extends RevocableSessionStore {
+  readonly kind = 'memory';
+  private readonly records = new Map<string, Expiring<string>>();
+  private readonly tombstones = new Map<string, Expiring<true>>();
+  private readonly indexes = new Map<string, Expiring<Map<string, string>>>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly ttlMs: number) {
-    super();
+  constructor(lifetime: SessionLifetime, events: SessionEvents) {
+    super(lifetime, events);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
-  override get(sid: string, callback: Callback<SessionData | null>): void {
-    const stored = this.sessions.get(sid);
-    if (!stored || stored.expiresAt <= Date.now()) {
-      this.sessions.delete(sid);
-      return defer(callback, undefined, null);
-    }
-    defer(callback, undefined, JSON.parse(stored.json) as SessionData);
-  }
-
-  override set(sid: string, session: SessionData, callback?: Callback): void {
-    this.sessions.set(sid, { json: JSON.stringify(session), expiresAt: this.expiryOf(session) });
-    defer(callback);
-  }
-
-  override touch(sid: string, session: SessionData, callback?: Callback): void {
-    const stored = this.sessions.get(sid);
-    if (stored) stored.expiresAt = this.expiryOf(session);
-    defer(callback);
-  }
-
-  override destroy(sid: string, callback?: Callback): void {
-    this.sessions.delete(sid);
-    defer(callback);
-  }
-
-  override clear(callback?: Callback): void {
-    this.sessions.clear();
-    defer(callback);
-  }
-
-  override length(callback: Callback<number>): void {
+  /** How many sessions are stored, expired ones excluded. */
+  get size(): number {
     this.sweep();
-    defer(callback, undefined, this.sessions.size);
+    return this.records.size;
   }
 
-  /** Stops the expiry sweeper; called on application shutdown. */
-  close(): void {
+  protected async readRecord(handle: string): Promise<string | undefined> {
+    return live(this.records, handle)?.value;
+  }
+
+  protected async isRevoked(handle: string): Promise<boolean> {
+    return live(this.tombstones, handle) !== undefined;
+  }
+
+  protected async writeRecord(
+    handle: string,
+    record: string,
+    ttlMs: number,
+    index?: IndexUpdate,
+  ): Promise<boolean> {
+    if (index) this.putIndexEntry(index.userKey, handle, index.entry, index.ttlMs, true);
+    if (live(this.tombstones, handle)) return false;
+    this.records.set(handle, { value: record, expiresAt: Date.now() + ttlMs });
+    return true;
+  }
+
+  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void> {
+    this.records.delete(handle);
+    this.tombstones.set(handle, { value: true, expiresAt: Date.now() + tombstoneTtlMs });
+  }
+
+  async recordsExist(handles: string[]): Promise<boolean[]> {
+    return handles.map((handle) => live(this.records, handle) !== undefined);
+  }
+
+  async addToIndex(userKey: string, handle: string, entry: string, ttlMs: number): Promise<void> {
+    this.putIndexEntry(userKey, handle, entry, ttlMs, false);
+  }
+
+  async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
+    const index = live(this.indexes, userKey);
+    for (const handle of handles) index?.value.delete(handle);
+  }
+
+  async readIndex(userKey: string): Promise<Map<string, string>> {
+    return new Map(live(this.indexes, userKey)?.value);
+  }
+
+  async isReachable(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
     clearInterval(this.sweeper);
   }
 
-  private expiryOf(session: SessionData): number {
-    const expires = session.cookie?.expires;
-    return expires ? new Date(expires).getTime() : Date.now() + this.ttlMs;
+  private putIndexEntry(
+    userKey: string,
+    handle: string,
+    entry: string,
+    ttlMs: number,
+    onlyIfPresent: boolean,
+  ): void {
+    const expiresAt = Date.now() + ttlMs;
+    const index = live(this.indexes, userKey);
+    if (onlyIfPresent && !index?.value.has(handle)) return;
+    if (!index) {
+      this.indexes.set(userKey, { value: new Map([[handle, entry]]), expiresAt });
+      return;
+    }
+    index.value.set(handle, entry);
+    index.expiresAt = Math.max(index.expiresAt, expiresAt);
   }
 
   private sweep(): void {
     const now = Date.now();
-    for (const [sid, stored] of this.sessions) {
-      if (stored.expiresAt <= now) this.sessions.delete(sid);
+    for (const map of [this.records, this.tombstones, this.indexes] as Map<
+      string,
+      Expiring<unknown>
+    >[]) {
+      for (const [key, item] of map) if (item.expiresAt <= now) map.delete(key);
     }
   }
 }
 
-// Callbacks run asynchronously, as they would with a networked store.
-function defer<T>(callback: Callback<T> | undefined, err?: unknown, value?: T): void {
-  if (callback) setImmediate(callback, err, value);
+function live<T>(map: Map<string, Expiring<T>>, key: string): Expiring<T> | undefined {
+  const item = map.get(key);
+  if (item && item.expiresAt <= Date.now()) {
+    map.delete(key);
+    return undefined;
+  }
+  return item;
 }

@@ -1,19 +1,31 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
+  NotFoundException,
+  Param,
   Post,
   Req,
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import {
+  Public,
+  Session,
+  SessionService,
+  type SessionInfo,
+  type SessionListing,
+} from 'nestjs-secure-session';
 import { LoginDto } from './login.dto.js';
 import { UsersService, type AuthenticatedUser } from './users.service.js';
 
-/** Login, logout and the current user. */
+/**
+ * Login, logout, the current user and their sessions. Every route here is behind the global
+ * RevokedSessionGuard (see AppModule) unless marked @Public().
+ */
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -21,28 +33,50 @@ export class AuthController {
     private readonly sessions: SessionService,
   ) {}
 
+  @Public()
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Req() req: Request): Promise<{ user: AuthenticatedUser }> {
     const user = await this.users.verify(body.username, body.password);
     if (!user) throw new UnauthorizedException('Invalid username or password');
-    // A new session ID on login: an ID planted before login never becomes authenticated.
-    await this.sessions.regenerate(req, { keep: ['cart'] });
-    req.session.user = user;
-    await this.sessions.save(req);
+    // New session ID (no fixation), the anonymous cart carried over, the user bound and indexed.
+    await this.sessions.login(req, user.id, { keep: ['cart'], data: { user } });
     return { user };
   }
 
+  @Public()
   @Post('logout')
   @HttpCode(204)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.sessions.destroy(req, res);
+    await this.sessions.logout(req, res);
   }
 
   @Get('me')
-  me(@Session() session: RequestSession, @Req() req: Request) {
-    const info = this.sessions.info(req);
-    if (!session.user || !info) throw new UnauthorizedException('Not logged in');
-    return { user: session.user, session: info };
+  me(
+    @Session('user') user: AuthenticatedUser,
+    @Req() req: Request,
+  ): { user: AuthenticatedUser; session: SessionInfo } {
+    return { user, session: this.sessions.info(req)! };
+  }
+
+  @Get('sessions')
+  list(@Session('user') user: AuthenticatedUser, @Req() req: Request): Promise<SessionListing[]> {
+    return this.sessions.list(user.id, req);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  async revoke(
+    @Session('user') user: AuthenticatedUser,
+    @Param('id') handle: string,
+  ): Promise<void> {
+    if (!(await this.sessions.revoke(user.id, handle)))
+      throw new NotFoundException('No such session');
+  }
+
+  @Delete('sessions')
+  @HttpCode(204)
+  async revokeOthers(@Req() req: Request): Promise<void> {
+    await this.sessions.revokeOthers(req);
   }
 }

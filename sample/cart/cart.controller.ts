@@ -1,11 +1,12 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
 import { AddItemDto } from './add-item.dto.js';
 
 const MAX_ITEMS = 100;
 
 /** A cart that works without login and is carried into the session on login. */
+@Public()
 @Controller('cart')
 export class CartController {
   constructor(private readonly sessions: SessionService) {}

@@ -9,6 +9,8 @@ export interface SampleConfig {
   sessionSecrets?: string[];
   idleTimeout?: number;
   absoluteTimeout?: number;
+  /** `SESSION_MAX_PER_USER`: a login beyond it revokes the user's oldest sessions. */
+  maxSessionsPerUser?: number;
   trustProxy?: boolean | number | string;
 }
 
@@ -29,6 +31,7 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
       : undefined,
     idleTimeout: integer(env, 'SESSION_IDLE_TIMEOUT'),
     absoluteTimeout: integer(env, 'SESSION_ABSOLUTE_TIMEOUT'),
+    maxSessionsPerUser: integer(env, 'SESSION_MAX_PER_USER'),
     trustProxy: trustProxy(env.TRUST_PROXY),
   };
 }

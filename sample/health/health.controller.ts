@@ -1,8 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { SessionService, type SessionStoreKind } from 'nestjs-secure-session';
+import { Public, SessionService, type SessionStoreKind } from 'nestjs-secure-session';
 
 /** Liveness of the app and reachability of its session store. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly sessions: SessionService) {}

@@ -1,61 +1,97 @@
 import type { SessionData } from 'express-session';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemorySessionStore } from '../../lib/index.js';
+import { SessionEvents, type SessionEventMap } from '../../lib/index.js';
+import { SessionLifetime } from '../../lib/lifetime/session-lifetime.js';
+import { MemorySessionStore } from '../../lib/stores/memory-session.store.js';
+
+const IDLE = 1000;
+const ABSOLUTE = 5000;
+
+function storeWithEvents() {
+  const events = new SessionEvents();
+  const rejected: SessionEventMap['rejected'][] = [];
+  events.on('rejected', (e) => rejected.push(e));
+  const store = new MemorySessionStore(new SessionLifetime(IDLE, ABSOLUTE, 0.1), events);
+  return { store, rejected };
+}
 
 const session = (extra: object = {}) =>
   ({ cookie: { originalMaxAge: null }, ...extra }) as unknown as SessionData;
 
-function get(store: MemorySessionStore, sid: string): Promise<SessionData | null | undefined> {
-  return new Promise((resolve, reject) =>
+const get = (store: MemorySessionStore, sid: string) =>
+  new Promise<SessionData | null | undefined>((resolve, reject) =>
     store.get(sid, (err, value) => (err ? reject(err) : resolve(value))),
   );
-}
-function length(store: MemorySessionStore): Promise<number | undefined> {
-  return new Promise((resolve) => store.length((_, n) => resolve(n)));
-}
 const set = (store: MemorySessionStore, sid: string, data: SessionData) =>
-  new Promise<void>((resolve) => store.set(sid, data, () => resolve()));
+  new Promise<unknown>((resolve) => store.set(sid, data, (err) => resolve(err)));
+const destroy = (store: MemorySessionStore, sid: string) =>
+  new Promise<void>((resolve) => store.destroy(sid, () => resolve()));
 
 describe('MemorySessionStore', () => {
   afterEach(() => vi.useRealTimers());
 
   it('returns a copy, so changing a loaded session does not change the stored one', async () => {
-    const store = new MemorySessionStore(60_000);
+    const { store } = storeWithEvents();
     await set(store, 'a', session({ cart: ['book'] }));
     const loaded = (await get(store, 'a')) as unknown as { cart: string[] };
     loaded.cart.push('pen');
     expect(await get(store, 'a')).toMatchObject({ cart: ['book'] });
-    store.close();
+    await store.close();
   });
 
-  it('expires a session after its idle TTL and forgets it, so memory stays bounded', async () => {
+  it('expires a session idle past the timeout and forgets it, so memory stays bounded', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const store = new MemorySessionStore(1000);
+    const { store } = storeWithEvents();
     await set(store, 'a', session());
     await set(store, 'b', session());
-    vi.setSystemTime(Date.now() + 999);
+    vi.setSystemTime(Date.now() + IDLE - 1);
     expect(await get(store, 'a')).toBeTruthy();
     vi.setSystemTime(Date.now() + 2);
     expect(await get(store, 'a')).toBeNull();
-    expect(await length(store)).toBe(0);
-    store.close();
+    expect(store.size).toBe(0);
+    await store.close();
   });
 
-  it('extends the TTL on touch', async () => {
+  it('never keeps a session past its absolute lifetime, whatever its last activity', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const store = new MemorySessionStore(1000);
-    await set(store, 'a', session());
-    vi.setSystemTime(Date.now() + 800);
-    await new Promise<void>((resolve) => store.touch('a', session(), () => resolve()));
-    vi.setSystemTime(Date.now() + 800);
-    expect(await get(store, 'a')).toBeTruthy();
-    store.close();
+    const { store } = storeWithEvents();
+    const now = Date.now();
+    await set(
+      store,
+      'a',
+      session({ meta: { createdAt: now - ABSOLUTE + 100, lastActivityAt: now } }),
+    );
+    vi.setSystemTime(now + 101);
+    expect(await get(store, 'a')).toBeNull();
+    await store.close();
   });
 
-  it('honours a persistent cookie expiry', async () => {
-    const store = new MemorySessionStore(60_000);
-    await set(store, 'a', session({ cookie: { expires: new Date(Date.now() - 1).toISOString() } }));
+  it('refuses to write back a destroyed session and reports the attempt', async () => {
+    const { store, rejected } = storeWithEvents();
+    await set(store, 'a', session({ cart: ['book'] }));
+    await destroy(store, 'a');
+    const err = await set(store, 'a', session({ cart: ['book', 'pen'] }));
+    expect(err).toMatchObject({ message: 'Session revoked' });
     expect(await get(store, 'a')).toBeNull();
-    store.close();
+    expect(rejected.map((e) => e.reason)).toEqual(['write-after-revoke', 'revoked']);
+  });
+
+  it('reports an unknown ID, never the raw ID', async () => {
+    const { store, rejected } = storeWithEvents();
+    expect(await get(store, 'never-issued')).toBeNull();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toBe('unknown');
+    expect(JSON.stringify(rejected)).not.toContain('never-issued');
+  });
+
+  it('keeps a per-user index that expires with its sessions', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { store } = storeWithEvents();
+    const user = store.userKey('42');
+    await store.addToIndex(user, 'h1', '{}', IDLE);
+    expect([...(await store.readIndex(user)).keys()]).toEqual(['h1']);
+    vi.setSystemTime(Date.now() + IDLE + 1);
+    expect((await store.readIndex(user)).size).toBe(0);
+    await store.close();
   });
 });

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import type { RedisClientType } from 'redis';
+
+/** @internal Any node-redis client the module can run commands on. */
+export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
+
+/**
+ * @internal A Lua script run with EVALSHA, falling back to EVAL once when Redis does not have it
+ * cached (after a restart or failover). Every key a script touches is passed in `keys` and shares
+ * one hash tag, so scripts stay on one Redis Cluster slot.
+ */
+export class RedisScript {
+  private readonly sha: string;
+
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: AnyRedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const options = { keys, arguments: args.map(String) };
+    try {
+      return await client.evalSha(this.sha, options);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return client.eval(this.source, options);
+    }
+  }
+}
