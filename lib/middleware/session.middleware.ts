@@ -36,7 +36,9 @@ export class SessionMiddleware implements NestMiddleware {
         store: Object.create(store) as Store,
         resave: false,
         saveUninitialized: false,
-        unset: 'destroy',
+        // Not 'destroy': on a store read error req.session is unset, and express-session would
+        // then destroy the user's session at the end of the request. Logout destroys explicitly.
+        unset: 'keep',
         cookie: { ...options.cookie, secure },
       });
     this.onHttps = handler(options.cookieNames.secure, options.cookie.secure !== false);

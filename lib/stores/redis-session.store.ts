@@ -44,11 +44,12 @@ export class RedisSessionStore extends RevocableSessionStore {
   }
 
   protected async readRecord(handle: string): Promise<string | undefined> {
-    return ((await this.client.get(this.recordKey(handle))) as string | null) ?? undefined;
+    const record = await this.bounded(this.client.get(this.recordKey(handle)));
+    return (record as string | null) ?? undefined;
   }
 
   protected async isRevoked(handle: string): Promise<boolean> {
-    return (await this.client.exists(this.tombstoneKey(handle))) === 1;
+    return (await this.bounded(this.client.exists(this.tombstoneKey(handle)))) === 1;
   }
 
   protected async writeRecord(
@@ -81,20 +82,27 @@ export class RedisSessionStore extends RevocableSessionStore {
   }
 
   async recordsExist(handles: string[]): Promise<boolean[]> {
-    const counts = await Promise.all(handles.map((h) => this.client.exists(this.recordKey(h))));
+    const counts = await this.bounded(
+      Promise.all(handles.map((h) => this.client.exists(this.recordKey(h)))),
+    );
     return counts.map((count) => count === 1);
   }
 
   async addToIndex(userKey: string, handle: string, entry: string, ttlMs: number): Promise<void> {
-    await INDEX_PUT.run(this.client, [this.indexKey(userKey)], [handle, entry, ttlMs, 0]);
+    await this.bounded(
+      INDEX_PUT.run(this.client, [this.indexKey(userKey)], [handle, entry, ttlMs, 0]),
+    );
   }
 
   async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
-    if (handles.length > 0) await this.client.hDel(this.indexKey(userKey), handles);
+    if (handles.length > 0) await this.bounded(this.client.hDel(this.indexKey(userKey), handles));
   }
 
   async readIndex(userKey: string): Promise<Map<string, string>> {
-    const entries = (await this.client.hGetAll(this.indexKey(userKey))) as Record<string, string>;
+    const entries = (await this.bounded(this.client.hGetAll(this.indexKey(userKey)))) as Record<
+      string,
+      string
+    >;
     return new Map(Object.entries(entries));
   }
 
@@ -115,6 +123,19 @@ export class RedisSessionStore extends RevocableSessionStore {
 
   async close(): Promise<void> {
     if (this.owned && this.client.isOpen) await this.client.close();
+  }
+
+  // node-redis times a command out only until it is written; a Redis that accepted it and then
+  // stalls (paused, overloaded) would hold the request forever. This bounds the whole exchange.
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${this.commandTimeout} ms`)),
+        this.commandTimeout,
+      );
+    });
+    return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
   }
 
   private recordKey(handle: string): string {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectRedis } from '../support/redis-inspect.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
 
@@ -42,6 +43,8 @@ describe('sample app when Redis goes away and comes back', () => {
     ).toBe(503);
     expect((await down(sample.http.post('/cart').send({ item: 'pen' }))).status).toBe(503);
     expect((await down(sample.http.post('/auth/logout').set('Cookie', cookie))).status).toBe(503);
+    // The guard fails closed: a protected route is never let through without the store.
+    expect((await down(sample.http.get('/auth/sessions').set('Cookie', cookie))).status).toBe(503);
     expect((await down(sample.http.get('/health'))).body).toEqual({
       status: 'unavailable',
       store: 'redis',
@@ -57,5 +60,19 @@ describe('sample app when Redis goes away and comes back', () => {
     expect((await sample.http.get('/cart').set('Cookie', cookie)).body).toEqual({
       items: ['book'],
     });
+  });
+
+  it('answers 503 within the command timeout while Redis is up but not answering (CLIENT PAUSE)', async () => {
+    const cookie = await login(sample);
+    const admin = await inspectRedis(redis.url);
+    try {
+      await admin.client.sendCommand(['CLIENT', 'PAUSE', '4000', 'ALL']);
+      const me = await sample.http.get('/auth/me').set('Cookie', cookie).timeout(BOUNDED_MS);
+      expect(me.status).toBe(503);
+    } finally {
+      await admin.client.sendCommand(['CLIENT', 'UNPAUSE']);
+      await admin.close();
+    }
+    await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
   });
 });

@@ -1,0 +1,183 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SessionService } from '../../lib/index.js';
+import { inspectRedis } from '../support/redis-inspect.js';
+import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('session lifecycle across two sample instances on one Redis', () => {
+  const redisUrl = inject('redisUrl');
+  const shared = {
+    REDIS_URL: redisUrl,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
+  };
+  let a: SampleUnderTest;
+  let b: SampleUnderTest;
+  let redis: Awaited<ReturnType<typeof inspectRedis>>;
+
+  beforeAll(async () => {
+    [a, b, redis] = await Promise.all([
+      startSample(shared),
+      startSample(shared),
+      inspectRedis(redisUrl),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), redis?.close()]);
+  });
+
+  const me = (app: SampleUnderTest, cookie: string) =>
+    app.http.get('/auth/me').set('Cookie', cookie);
+  const sessionsOf = async (app: SampleUnderTest, cookie: string) =>
+    (await app.http.get('/auth/sessions').set('Cookie', cookie).expect(200)).body as {
+      id: string;
+      current: boolean;
+      ip: string;
+      userAgent: string;
+      createdAt: number;
+      lastActivityAt: number;
+    }[];
+
+  it('refuses a cookie logged out on the other instance, on the very next request', async () => {
+    const cookie = await login(a);
+    await me(b, cookie).expect(200);
+    await b.http.post('/auth/logout').set('Cookie', cookie).expect(204);
+    await me(a, cookie).expect(401);
+    await me(b, cookie).expect(401);
+  });
+
+  it("lists the user's live sessions with opaque handles and marks the current one", async () => {
+    await a.app.get(SessionService).revokeAll('2');
+    const phone = await login(a, 'bob');
+    const laptop = (
+      await b.http
+        .post('/auth/login')
+        .set('User-Agent', 'laptop-browser')
+        .send({ username: 'bob', password: 'bob-password' })
+        .expect(200)
+    ).headers['set-cookie']![0]!.split(';')[0]!;
+    const listed = await sessionsOf(b, laptop);
+    expect(listed).toHaveLength(2);
+    expect(listed.filter((s) => s.current)).toHaveLength(1);
+    const current = listed.find((s) => s.current)!;
+    expect(current.userAgent).toBe('laptop-browser');
+    expect(current.ip).toMatch(/127\.0\.0\.1/);
+    expect(current.id).toBe((await me(b, laptop).expect(200)).body.session.id);
+    for (const cookie of [phone, laptop]) {
+      const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+      expect(JSON.stringify(listed)).not.toContain(sid);
+    }
+  });
+
+  it('revokes one session by its handle; the revoked cookie gets 401 on both instances', async () => {
+    const keep = await login(a);
+    const drop = await login(b);
+    const dropId = (await me(b, drop).expect(200)).body.session.id as string;
+    await a.http.delete(`/auth/sessions/${dropId}`).set('Cookie', keep).expect(204);
+    await me(a, drop).expect(401);
+    await me(b, drop).expect(401);
+    await me(a, keep).expect(200);
+    expect((await sessionsOf(a, keep)).map((s) => s.id)).not.toContain(dropId);
+  });
+
+  it("answers 404 for another user's handle, an unknown one and a malformed one, and revokes nothing", async () => {
+    const alice = await login(a, 'alice');
+    const bob = await login(a, 'bob');
+    const aliceId = (await me(a, alice).expect(200)).body.session.id as string;
+    await a.http.delete(`/auth/sessions/${aliceId}`).set('Cookie', bob).expect(404);
+    await a.http
+      .delete(`/auth/sessions/${'A'.repeat(43)}`)
+      .set('Cookie', bob)
+      .expect(404);
+    for (const bad of ['..%2F..%2Fx', '*', '%7Bx%7D', 'a'.repeat(500)]) {
+      await a.http.delete(`/auth/sessions/${bad}`).set('Cookie', bob).expect(404);
+    }
+    await me(b, alice).expect(200);
+  });
+
+  it('revokes every other session of the user and keeps the current one', async () => {
+    const cookies = [await login(a), await login(b), await login(a)];
+    const [current, ...others] = cookies as [string, ...string[]];
+    await b.http.delete('/auth/sessions').set('Cookie', current).expect(204);
+    await me(a, current).expect(200);
+    for (const cookie of others) {
+      await me(a, cookie).expect(401);
+      await me(b, cookie).expect(401);
+    }
+    expect(await sessionsOf(a, current)).toHaveLength(1);
+  });
+
+  it('signs the user out everywhere with revokeAll', async () => {
+    const cookies = [await login(a), await login(b), await login(b)];
+    const revoked = await a.app.get(SessionService).revokeAll('1');
+    expect(revoked).toBeGreaterThanOrEqual(3);
+    for (const cookie of cookies) {
+      await me(a, cookie).expect(401);
+      await me(b, cookie).expect(401);
+    }
+  });
+
+  it('lets no write of a request in flight bring a logged-out session back', async () => {
+    for (let round = 0; round < 5; round++) {
+      const cookie = await login(a);
+      // supertest sends a request only when awaited: start the writes now, log out among them.
+      const writes = Array.from({ length: 20 }, (_, i) =>
+        Promise.resolve(
+          (i % 2 ? a : b).http
+            .post('/cart')
+            .set('Cookie', cookie)
+            .send({ item: `item-${i}` }),
+        ),
+      );
+      await sleep(round);
+      const logout = Promise.resolve(b.http.post('/auth/logout').set('Cookie', cookie));
+      const statuses = (await Promise.all([...writes, logout])).map((r) => r.status);
+      expect(
+        statuses.every((s) => s < 500),
+        String(statuses),
+      ).toBe(true);
+      const handle = await handleOf(cookie);
+      expect(await redis.client.exists(redis.recordKey(shared.SESSION_KEY_PREFIX, handle))).toBe(0);
+      await me(a, cookie).expect(401);
+      await me(b, cookie).expect(401);
+    }
+  });
+
+  it('loses no session and revives none when revokeAll races with logins', async () => {
+    const service = a.app.get(SessionService);
+    for (let round = 0; round < 3; round++) {
+      const logins = Array.from({ length: 12 }, (_, i) => login(i % 2 ? a : b, 'bob'));
+      const revokes = [
+        sleep(2).then(() => service.revokeAll('2')),
+        sleep(8).then(() => service.revokeAll('2')),
+      ];
+      const [cookies] = await Promise.all([Promise.all(logins), Promise.all(revokes)]);
+      const alive: string[] = [];
+      for (const cookie of cookies)
+        if ((await me(a, cookie)).status === 200) alive.push(await handleOf(cookie));
+      const listed = (await service.list('2')).map((s) => s.id);
+      // Every session still usable is in the index (so revokeAll can reach it), and vice versa.
+      expect(new Set(listed)).toEqual(new Set(alive));
+      await service.revokeAll('2');
+      for (const cookie of cookies) await me(b, cookie).expect(401);
+    }
+  });
+
+  it('gives every key it writes a TTL', async () => {
+    const cookie = await login(a);
+    await a.http.post('/cart').set('Cookie', cookie).send({ item: 'x' }).expect(200);
+    await a.http.post('/auth/logout').set('Cookie', cookie).expect(204);
+    const keys = await redis.keys(shared.SESSION_KEY_PREFIX);
+    expect(keys.length).toBeGreaterThan(3);
+    const ttls = await Promise.all(keys.map((key) => redis.client.pTTL(key)));
+    expect(keys.filter((_, i) => ttls[i]! <= 0)).toEqual([]);
+  });
+
+  async function handleOf(cookie: string): Promise<string> {
+    const { createHash } = await import('node:crypto');
+    const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+    return createHash('sha256').update(sid).digest('base64url');
+  }
+});

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectRedis } from '../support/redis-inspect.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const handleOf = (cookie: string) =>
+  createHash('sha256')
+    .update(decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!)
+    .digest('base64url');
+
+// Its own Redis: the command counts below must not see other test files' traffic.
+describe.each(['redis', 'memory'] as const)(
+  'idle timeout, absolute lifetime and sliding renewal (sample on %s)',
+  (kind) => {
+    const IDLE = 1500;
+    const ABSOLUTE = 3000;
+    let server: RedisServer;
+    let sample: SampleUnderTest;
+    let redis: Awaited<ReturnType<typeof inspectRedis>>;
+
+    beforeAll(async () => {
+      server = await startRedisServer();
+      sample = await startSample({
+        REDIS_URL: kind === 'redis' ? server.url : undefined,
+        SESSION_IDLE_TIMEOUT: String(IDLE),
+        SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE),
+      });
+      redis = await inspectRedis(server.url);
+    });
+    afterAll(async () => {
+      await redis?.close();
+      await sample?.close();
+      await server?.stop();
+    });
+
+    const me = (cookie: string) => sample.http.get('/auth/me').set('Cookie', cookie);
+
+    it('refuses a cookie replayed after the idle timeout with 401', async () => {
+      const cookie = await login(sample);
+      await me(cookie).expect(200);
+      await sleep(IDLE + 100);
+      await me(cookie).expect(401);
+    });
+
+    it('keeps an active session alive past the idle timeout by sliding renewal', async () => {
+      const cookie = await login(sample);
+      const started = Date.now();
+      while (Date.now() - started < IDLE * 1.5) {
+        await sleep(IDLE / 3);
+        await me(cookie).expect(200);
+      }
+    });
+
+    it('ends a session at its absolute lifetime however active it is, and its TTL never outlives it', async () => {
+      const cookie = await login(sample);
+      const loggedInAt = Date.now();
+      const key = redis.recordKey(sample.keyPrefix, handleOf(cookie));
+      const seen: { at: number; status: number; ttlBound?: number }[] = [];
+      while (Date.now() - loggedInAt < ABSOLUTE + 500) {
+        const { status } = await me(cookie);
+        const at = Date.now() - loggedInAt;
+        // How far the record's TTL reaches past the absolute deadline (must never be > 0).
+        const ttlBound =
+          kind === 'redis' && status === 200
+            ? (await redis.client.pTTL(key)) - (ABSOLUTE - at)
+            : undefined;
+        seen.push({ at, status, ttlBound });
+        await sleep(200);
+      }
+      const ok = seen.filter((s) => s.status === 200);
+      const lastOk = Math.max(...ok.map((s) => s.at));
+      expect(
+        seen.filter((s) => s.status !== 200).every((s) => s.status === 401 && s.at > lastOk),
+      ).toBe(true);
+      expect(ok.every((s) => s.ttlBound === undefined || s.ttlBound <= 50)).toBe(true);
+      expect(lastOk).toBeGreaterThan(IDLE);
+      expect(lastOk).toBeLessThanOrEqual(ABSOLUTE + 50);
+      await me(cookie).expect(401);
+    });
+
+    it.runIf(kind === 'redis')(
+      'costs exactly one Redis command per authenticated read-only request, and no write until renewal is due',
+      async () => {
+        const cookie = await login(sample);
+        await redis.client.configResetStat();
+        for (let i = 0; i < 10; i++) await me(cookie).expect(200);
+        const calls = await redis.commandCalls();
+        delete calls['config|resetstat'];
+        expect(calls).toEqual({ get: 10 });
+
+        // Past the renewal fraction (10% of the idle window) the next request rewrites once.
+        await sleep(IDLE * 0.1 + 50);
+        await redis.client.configResetStat();
+        await me(cookie).expect(200);
+        await me(cookie).expect(200);
+        const renewal = await redis.commandCalls();
+        delete renewal['config|resetstat'];
+        expect(renewal).toMatchObject({ get: 2, evalsha: 2, set: 1, exists: 1 });
+      },
+    );
+
+    it.runIf(kind === 'redis')(
+      'lets no anonymous or cookieless request write to Redis',
+      async () => {
+        await redis.client.configResetStat();
+        for (const path of ['/cart', '/auth/me', '/health']) await sample.http.get(path);
+        const calls = await redis.commandCalls();
+        delete calls['config|resetstat'];
+        expect(Object.keys(calls).filter((c) => !['ping', 'info'].includes(c))).toEqual([]);
+      },
+    );
+  },
+);

@@ -1,0 +1,155 @@
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  Res,
+  type INestApplication,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import {
+  Public,
+  Session,
+  SessionModule,
+  SessionService,
+  type RequestSession,
+} from '../lib/index.js';
+import { SESSION_STORE } from '../lib/session.constants.js';
+import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
+import type { RevocableSessionStore } from '../lib/stores/revocable-session.store.js';
+import { inspectRedis } from './support/redis-inspect.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const started = (test: request.Test): Promise<request.Response> => test.then((res) => res);
+const SLOW_MS = 150;
+
+@Controller()
+class RaceController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Public()
+  @Post('login/:user')
+  @HttpCode(200)
+  async login(@Req() req: Request, @Param('user') user: string) {
+    await this.sessions.login(req, user);
+  }
+
+  // A slow handler that changes the session and leaves the write to express-session's
+  // end-of-request save: the path that resurrects logged-out sessions in a naive setup.
+  @Post('slow-write')
+  @HttpCode(200)
+  async slowWrite(@Session() session: RequestSession) {
+    await sleep(SLOW_MS);
+    session.cart = [...(session.cart ?? []), 'late'];
+  }
+
+  @Post('slow-save')
+  @HttpCode(200)
+  async slowSave(@Session() session: RequestSession, @Req() req: Request) {
+    await sleep(SLOW_MS);
+    session.cart = [...(session.cart ?? []), 'late'];
+    await this.sessions.save(req);
+  }
+
+  @Public()
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    await this.sessions.logout(req, res);
+  }
+
+  @Get('me')
+  me(@Session('meta') meta: RequestSession['meta']) {
+    return { userId: meta?.userId };
+  }
+}
+
+describe.each(['redis', 'memory'] as const)('revocation races on the %s store', (kind) => {
+  const redisUrl = inject('redisUrl');
+  const prefix = `test-${randomUUID()}:`;
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        SessionModule.forRoot({
+          cookie: { secure: false },
+          globalGuard: true,
+          redis: kind === 'redis' ? { url: redisUrl, prefix } : undefined,
+        }),
+      ],
+      controllers: [RaceController],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    http = request(app.getHttpServer());
+  });
+  afterAll(() => app?.close());
+
+  const storedRecords = async (): Promise<string[]> => {
+    if (kind === 'memory') {
+      const size = app.get<MemorySessionStore>(SESSION_STORE).size;
+      return Array.from({ length: size }, (_, i) => `record ${i}`);
+    }
+    const redis = await inspectRedis(redisUrl);
+    const keys = await redis.keys(`${prefix}s:`);
+    await redis.close();
+    return keys.filter((key) => !key.endsWith(':revoked'));
+  };
+
+  const loginAs = async (user: string) => {
+    const res = await http.post(`/login/${user}`).expect(200);
+    return String(res.headers['set-cookie']).split(';')[0]!;
+  };
+
+  it('never lets a request in flight during logout write the session back (expressjs/session#632)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const cookie = await loginAs('racer');
+      // supertest sends a request only when awaited: start them all now.
+      const inFlight = [
+        ...Array.from({ length: 5 }, () => started(http.post('/slow-write').set('Cookie', cookie))),
+        ...Array.from({ length: 5 }, () => started(http.post('/slow-save').set('Cookie', cookie))),
+      ];
+      await sleep(SLOW_MS / 3);
+      await http.post('/logout').set('Cookie', cookie).expect(204);
+      const responses = await Promise.all(inFlight);
+      // Explicit saves learn the session is gone; none succeeds after the logout.
+      expect(responses.slice(5).map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+      expect(responses.every((r) => r.status < 500)).toBe(true);
+      await http.get('/me').set('Cookie', cookie).expect(401);
+      expect(await storedRecords()).toEqual([]);
+    }
+  });
+
+  it('keeps every login that races with revokeAll in the index, and revives no revoked session', async () => {
+    const sessions = app.get(SessionService);
+    const store = app.get<RevocableSessionStore>(SESSION_STORE);
+    const before = [await loginAs('busy'), await loginAs('busy')];
+    // Hold revokeAll between reading the index and updating it, and log in meanwhile.
+    const revokeRecord = store.revokeRecord.bind(store);
+    const spy = vi.spyOn(store, 'revokeRecord').mockImplementation(async (handle, ttl) => {
+      await sleep(100);
+      return revokeRecord(handle, ttl);
+    });
+    const revokeAll = sessions.revokeAll('busy');
+    await sleep(20);
+    const during = await Promise.all([loginAs('busy'), loginAs('busy'), loginAs('busy')]);
+    expect(spy).toHaveBeenCalled();
+    expect(await revokeAll).toBe(2);
+    spy.mockRestore();
+
+    for (const cookie of before) await http.get('/me').set('Cookie', cookie).expect(401);
+    for (const cookie of during)
+      await http.get('/me').set('Cookie', cookie).expect(200, { userId: 'busy' });
+    expect(await sessions.list('busy')).toHaveLength(3);
+    expect(await sessions.revokeAll('busy')).toBe(3);
+    for (const cookie of during) await http.get('/me').set('Cookie', cookie).expect(401);
+  });
+});

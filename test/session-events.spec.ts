@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  SessionEvents,
+  SessionService,
+  type SessionEventMap,
+  type SessionEventName,
+} from '../lib/index.js';
+import { login, startSample, type SampleUnderTest } from './support/sample-app.js';
+import { signedSessionCookie } from './support/signed-cookie.js';
+
+const SECRET = 'events-test-secret-of-at-least-32-bytes!';
+
+describe('session lifecycle events', () => {
+  let sample: SampleUnderTest;
+  const seen: { event: SessionEventName; payload: SessionEventMap[SessionEventName] }[] = [];
+
+  beforeAll(async () => {
+    sample = await startSample({ REDIS_URL: inject('redisUrl'), SESSION_SECRET: SECRET });
+    const events = sample.app.get(SessionEvents);
+    for (const event of [
+      'created',
+      'regenerated',
+      'destroyed',
+      'revoked',
+      'expired',
+      'rejected',
+    ] as const) {
+      events.on(event, (payload) => seen.push({ event, payload }));
+    }
+    // A listener that throws must not break a request.
+    events.on('created', () => {
+      throw new Error('audit log down');
+    });
+  });
+  afterAll(() => sample?.close());
+
+  it('reports login, logout, revocation and a replayed logged-out cookie, never with a raw session ID', async () => {
+    const first = await login(sample);
+    const second = await login(sample);
+    await sample.app
+      .get(SessionService)
+      .revoke('1', (await sample.http.get('/auth/me').set('Cookie', second)).body.session.id);
+    await sample.http.post('/auth/logout').set('Cookie', first).expect(204);
+    await sample.http.get('/auth/me').set('Cookie', first).expect(401);
+
+    const names = seen.map((e) => e.event);
+    expect(names.filter((n) => n === 'created')).toHaveLength(2);
+    expect(seen).toContainEqual({
+      event: 'revoked',
+      payload: expect.objectContaining({ userId: '1', cause: 'revoke' }),
+    });
+    expect(seen).toContainEqual({
+      event: 'destroyed',
+      payload: expect.objectContaining({ userId: '1' }),
+    });
+    expect(seen).toContainEqual({
+      event: 'rejected',
+      payload: expect.objectContaining({ reason: 'revoked' }),
+    });
+    for (const cookie of [first, second]) {
+      const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+      expect(JSON.stringify(seen)).not.toContain(sid);
+    }
+  });
+
+  it('reports a well-signed but never-issued session ID as rejected, and does not adopt it', async () => {
+    seen.length = 0;
+    const forged = signedSessionCookie('sid', 'never-issued-but-validly-signed', SECRET);
+    const res = await sample.http.get('/auth/me').set('Cookie', forged).expect(401);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(seen).toEqual([
+      { event: 'rejected', payload: { handle: expect.any(String), reason: 'unknown' } },
+    ]);
+  });
+});
