@@ -29,11 +29,11 @@ export type {
 } from './session-module-options.interface.js';
 export type { SessionModuleExtras } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
-export {
-  SessionService,
-  type LoginOptions,
-  type RegenerateOptions,
-  type SessionInfo,
-  type SessionListing,
-} from './session.service.js';
+export { SessionService } from './session.service.js';
+export type {
+  LoginOptions,
+  RegenerateOptions,
+  SessionInfo,
+  SessionListing,
+} from './session-service.interfaces.js';
 export type { SessionStoreKind } from './stores/revocable-session.store.js';

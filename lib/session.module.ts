@@ -24,6 +24,7 @@ import { ConfigurableModuleClass } from './session.module-definition.js';
 import type { SessionModuleOptions } from './session-module-options.interface.js';
 import { SessionService } from './session.service.js';
 import { sessionLifetimeProvider, sessionStoreProvider } from './stores/session-store.provider.js';
+import { UserSessionIndex } from './user-session-index.js';
 
 const resolvedOptionsProvider: Provider = {
   provide: RESOLVED_SESSION_OPTIONS,
@@ -65,6 +66,7 @@ const globalInterceptorProvider: Provider = {
     sessionStoreProvider,
     SessionEvents,
     SessionMiddleware,
+    UserSessionIndex,
     SessionService,
     RevokedSessionGuard,
     IdleTimeoutInterceptor,

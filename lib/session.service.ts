@@ -1,10 +1,15 @@
 import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { SessionEvents, type RevocationCause } from './events/session-events.js';
-import { SessionLifetime } from './lifetime/session-lifetime.js';
+import { SessionEvents } from './events/session-events.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
 import type { SessionData, SessionMetadata } from './session-data.interface.js';
+import type {
+  LoginOptions,
+  RegenerateOptions,
+  SessionInfo,
+  SessionListing,
+} from './session-service.interfaces.js';
 import {
   errorMessage,
   SessionRequiredException,
@@ -12,40 +17,8 @@ import {
 } from './session.errors.js';
 import { sessionHandle } from './session-handle.js';
 import { requireSession } from './session-request.js';
-import type {
-  RevocableSessionStore,
-  SessionIndexEntry,
-  SessionStoreKind,
-} from './stores/revocable-session.store.js';
-
-/** What an app may show about the current session. `id` is an opaque handle, never the session ID. */
-export interface SessionInfo {
-  id: string;
-  createdAt: number;
-  lastActivityAt: number;
-}
-
-/** One of a user's live sessions, as `list()` returns it. */
-export interface SessionListing extends SessionInfo {
-  ip?: string;
-  userAgent?: string;
-  /** Whether it is the session of the request passed to `list()`. */
-  current: boolean;
-}
-
-/** Options of `SessionService.regenerate()`. */
-export interface RegenerateOptions {
-  /** Session keys carried over into the new session (e.g. `['cart']`); nothing else is. */
-  keep?: (keyof SessionData)[];
-}
-
-/** Options of `SessionService.login()`. */
-export interface LoginOptions<
-  K extends keyof SessionData = keyof SessionData,
-> extends RegenerateOptions {
-  /** Data to put in the new session, written together with the login. */
-  data?: Partial<Pick<SessionData, K>>;
-}
+import type { RevocableSessionStore, SessionStoreKind } from './stores/revocable-session.store.js';
+import { UserSessionIndex } from './user-session-index.js';
 
 const HANDLE = /^[\w-]{43}$/;
 const MAX_USER_ID_LENGTH = 256;
@@ -62,7 +35,7 @@ export class SessionService {
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     @Inject(SESSION_STORE) private readonly store: RevocableSessionStore,
-    private readonly lifetime: SessionLifetime,
+    private readonly index: UserSessionIndex,
     private readonly events: SessionEvents,
   ) {}
 
@@ -90,19 +63,14 @@ export class SessionService {
     const id = checkedUserId(userId);
     const now = Date.now();
     const userAgent = req.get('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH);
-    const meta: SessionMetadata = {
-      createdAt: now,
-      lastActivityAt: now,
-      userId: id,
-      ip: req.ip,
-      userAgent,
-    };
+    const meta = { createdAt: now, lastActivityAt: now, userId: id, ip: req.ip, userAgent };
     await this.replaceSession(req, { keep, data, meta });
     const handle = sessionHandle(req.sessionID);
-    await this.indexed(meta, handle);
+    await this.index.add(meta, handle);
     this.events.emit('created', { handle, userId: id, ip: req.ip, userAgent });
-    if (this.options.maxSessionsPerUser)
-      await this.evictBeyondLimit(id, handle, this.options.maxSessionsPerUser);
+    if (this.options.maxSessionsPerUser) {
+      await this.index.evictBeyondLimit(id, handle, this.options.maxSessionsPerUser);
+    }
   }
 
   /**
@@ -120,8 +88,8 @@ export class SessionService {
     await this.replaceSession(req, { keep, meta });
     const handle = sessionHandle(req.sessionID);
     if (meta.userId) {
-      await this.store.removeFromIndex(this.store.userKey(meta.userId), [previousHandle]);
-      await this.indexed(meta, handle);
+      await this.index.remove(meta.userId, [previousHandle]);
+      await this.index.add({ ...meta, userId: meta.userId }, handle);
     }
     this.events.emit('regenerated', { handle, previousHandle, userId: meta.userId });
   }
@@ -151,8 +119,9 @@ export class SessionService {
     const session = requireSession(req);
     const handle = sessionHandle(req.sessionID);
     const userId = session.meta?.userId;
-    await this.storeCall((done) => session.destroy(done));
-    if (userId) await this.store.removeFromIndex(this.store.userKey(userId), [handle]);
+    // A session without meta was never stored: nothing to delete, and no tombstone to write.
+    if (session.meta) await this.storeCall((done) => session.destroy(done));
+    if (userId) await this.index.remove(userId, [handle]);
     const secure = req.secure || this.options.cookie.secure === true;
     const name = secure ? this.options.cookieNames.secure : this.options.cookieNames.plain;
     const { path, domain, sameSite, httpOnly } = this.options.cookie;
@@ -168,7 +137,7 @@ export class SessionService {
   /** The user's live sessions, newest first. Costs O(that user's sessions), never a scan. */
   async list(userId: string | number, req?: Request): Promise<SessionListing[]> {
     const current = req?.sessionID ? sessionHandle(req.sessionID) : undefined;
-    const entries = await this.liveEntries(checkedUserId(userId));
+    const entries = await this.index.live(checkedUserId(userId));
     return [...entries]
       .map(([id, e]) => ({
         id,
@@ -188,17 +157,16 @@ export class SessionService {
   async revoke(userId: string | number, handle: string): Promise<boolean> {
     const id = checkedUserId(userId);
     if (!HANDLE.test(handle)) return false;
-    const entries = await this.liveEntries(id);
-    if (!entries.has(handle)) return false;
-    await this.revokeHandles(id, [handle], 'revoke');
+    if (!(await this.index.live(id)).has(handle)) return false;
+    await this.index.revoke(id, [handle], 'revoke');
     return true;
   }
 
   /** Revokes every session of the user ("sign out everywhere"); resolves how many. */
   async revokeAll(userId: string | number): Promise<number> {
     const id = checkedUserId(userId);
-    const handles = [...(await this.store.readIndex(this.store.userKey(id))).keys()];
-    await this.revokeHandles(id, handles, 'revoke-all');
+    const handles = await this.index.handles(id);
+    await this.index.revoke(id, handles, 'revoke-all');
     return handles.length;
   }
 
@@ -207,9 +175,8 @@ export class SessionService {
     const userId = requireSession(req).meta?.userId;
     if (!userId) throw new SessionRequiredException();
     const current = sessionHandle(req.sessionID);
-    const index = await this.store.readIndex(this.store.userKey(userId));
-    const others = [...index.keys()].filter((handle) => handle !== current);
-    await this.revokeHandles(userId, others, 'revoke-others');
+    const others = (await this.index.handles(userId)).filter((handle) => handle !== current);
+    await this.index.revoke(userId, others, 'revoke-others');
     return others.length;
   }
 
@@ -218,7 +185,7 @@ export class SessionService {
     const userId = requireSession(req).meta?.userId;
     const handle = sessionHandle(req.sessionID);
     await this.storeCall((done) => requireSession(req).regenerate(done));
-    if (userId) await this.store.removeFromIndex(this.store.userKey(userId), [handle]);
+    if (userId) await this.index.remove(userId, [handle]);
   }
 
   private async replaceSession(
@@ -242,53 +209,6 @@ export class SessionService {
     }
     Object.assign(requireSession(req), kept, data, { meta });
     await this.save(req);
-  }
-
-  private async indexed(
-    meta: SessionMetadata & { userId?: string },
-    handle: string,
-  ): Promise<void> {
-    const entry = JSON.stringify(this.store.indexEntry(meta));
-    const ttl = this.lifetime.expiresAt(meta) - Date.now();
-    await this.store.addToIndex(this.store.userKey(meta.userId!), handle, entry, ttl);
-  }
-
-  private async liveEntries(userId: string): Promise<Map<string, SessionIndexEntry>> {
-    const userKey = this.store.userKey(userId);
-    const index = await this.store.readIndex(userKey);
-    const handles = [...index.keys()];
-    const alive = await this.store.recordsExist(handles);
-    const dead = handles.filter((_, i) => !alive[i]);
-    if (dead.length > 0) await this.store.removeFromIndex(userKey, dead);
-    return new Map(
-      handles
-        .filter((_, i) => alive[i])
-        .map((h) => [h, JSON.parse(index.get(h)!) as SessionIndexEntry]),
-    );
-  }
-
-  private async revokeHandles(
-    userId: string,
-    handles: string[],
-    cause: RevocationCause,
-  ): Promise<void> {
-    const tombstoneTtl = this.lifetime.tombstoneTtl(undefined, Date.now());
-    // Tombstones first, index last: a session is never out of the index while still usable.
-    await Promise.all(handles.map((handle) => this.store.revokeRecord(handle, tombstoneTtl)));
-    await this.store.removeFromIndex(this.store.userKey(userId), handles);
-    for (const handle of handles) this.events.emit('revoked', { handle, userId, cause });
-  }
-
-  private async evictBeyondLimit(userId: string, current: string, limit: number): Promise<void> {
-    const entries = [...(await this.liveEntries(userId))].filter(([handle]) => handle !== current);
-    const excess = entries.length + 1 - limit;
-    if (excess <= 0) return;
-    const oldest = entries.sort(([, a], [, b]) => a.createdAt - b.createdAt).slice(0, excess);
-    await this.revokeHandles(
-      userId,
-      oldest.map(([handle]) => handle),
-      'evicted',
-    );
   }
 
   // Runs a callback-style express-session operation; a store failure becomes a 503 (its cause is
