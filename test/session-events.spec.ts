@@ -63,6 +63,23 @@ describe('session lifecycle events', () => {
     }
   });
 
+  it('reports an unsigned, a badly signed and a foreign-secret cookie as tampered, without the cookie', async () => {
+    seen.length = 0;
+    const forged = [
+      'sid=s%3Asome-id.bad-signature',
+      'sid=plain-unsigned-id',
+      signedSessionCookie('sid', 'some-id', 'another-apps-secret-of-32-bytes-or-more!!'),
+    ];
+    for (const cookie of forged)
+      await sample.http.get('/auth/me').set('Cookie', cookie).expect(401);
+    expect(seen.map((e) => [e.event, (e.payload as SessionEventMap['rejected']).reason])).toEqual([
+      ['rejected', 'tampered'],
+      ['rejected', 'tampered'],
+      ['rejected', 'tampered'],
+    ]);
+    expect(JSON.stringify(seen)).not.toMatch(/some-id|plain-unsigned-id/);
+  });
+
   it('reports a well-signed but never-issued session ID as rejected, and does not adopt it', async () => {
     seen.length = 0;
     const forged = signedSessionCookie('sid', 'never-issued-but-validly-signed', SECRET);

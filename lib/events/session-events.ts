@@ -9,6 +9,8 @@ export type RejectionReason =
   | 'revoked'
   /** A validly signed ID the store does not know: never issued, or expired. */
   | 'unknown'
+  /** A cookie that is unsigned or whose signature fails: forged or tampered with. */
+  | 'tampered'
   /** A write by a request that loaded the session before it was revoked: refused. */
   | 'write-after-revoke';
 
@@ -17,7 +19,8 @@ export type RevocationCause = 'revoke' | 'revoke-all' | 'revoke-others' | 'evict
 
 /**
  * Payloads of the lifecycle events. `handle` is the opaque session handle (a SHA-256 of the
- * session ID) as `SessionService.list()` shows it; no event ever carries a raw session ID.
+ * session ID) as `SessionService.list()` shows it — for a `tampered` cookie, a SHA-256 of its
+ * value. No event ever carries a raw session ID or cookie.
  */
 export interface SessionEventMap {
   created: { handle: string; userId: string; ip?: string; userAgent?: string };

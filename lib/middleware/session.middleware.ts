@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, RequestHandler, Response } from 'express';
 import expressSession, { type Store } from 'express-session';
+import { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import { sessionHandle } from '../session-handle.js';
 import {
   RESOLVED_SESSION_OPTIONS,
   SESSION_STORE,
@@ -10,6 +12,7 @@ import {
 import { errorMessage, SessionRevokedError } from '../session.errors.js';
 import type { SessionRequest } from '../session-request.js';
 import type { RevocableSessionStore } from '../stores/revocable-session.store.js';
+import { readSessionCookie } from './session-cookie.js';
 
 /**
  * @internal Mounted by SessionModule on its routes: loads the session with express-session.
@@ -24,8 +27,9 @@ export class SessionMiddleware implements NestMiddleware {
   private warnedAboutPlainHttp = false;
 
   constructor(
-    @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
+    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     @Inject(SESSION_STORE) store: RevocableSessionStore,
+    private readonly events: SessionEvents,
   ) {
     const handler = (name: string, secure: boolean): RequestHandler =>
       expressSession({
@@ -49,6 +53,7 @@ export class SessionMiddleware implements NestMiddleware {
 
   use(req: SessionRequest, res: Response, next: NextFunction): void {
     const handler = req.secure ? this.onHttps : (this.onPlainHttp ?? this.warnPlainHttp(req));
+    this.reportTamperedCookie(req);
     let continued = false;
     handler(req, res, (err?: unknown) => {
       if (err instanceof SessionRevokedError) {
@@ -63,6 +68,19 @@ export class SessionMiddleware implements NestMiddleware {
       continued = true;
       next();
     });
+  }
+
+  // express-session silently starts a new session for a forged or tampered cookie; an app that
+  // wants to detect brute force needs to hear of it.
+  private reportTamperedCookie(req: SessionRequest): void {
+    const name =
+      req.secure || !this.onPlainHttp
+        ? this.options.cookieNames.secure
+        : this.options.cookieNames.plain;
+    const cookie = readSessionCookie(req.headers.cookie, name, this.options.secrets);
+    if (cookie.kind === 'tampered') {
+      this.events.emit('rejected', { handle: sessionHandle(cookie.raw), reason: 'tampered' });
+    }
   }
 
   private warnPlainHttp(req: SessionRequest): RequestHandler {
