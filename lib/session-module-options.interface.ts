@@ -48,6 +48,29 @@ export interface SessionRedisOptions {
   maxQueuedCommands?: number;
 }
 
+/** Moving sessions from another setup without logging anyone out. */
+export interface SessionMigrationOptions {
+  /**
+   * Key prefix of an existing connect-redis store (its default is `'sess:'`) on the same Redis.
+   * A session found there on first use is stored in this module's form (hashed key, encrypted)
+   * and deleted there. Needs the same cookie name and secret as before. Remove the option once
+   * an absolute lifetime has passed.
+   */
+  connectRedisPrefix?: string;
+  /**
+   * How to find the user a migrated connect-redis session belongs to (e.g. `(s) => s.user?.id`,
+   * or `(s) => s.passport?.user` with Passport), so it stays logged in for RevokedSessionGuard
+   * and joins the user's index. Without it, migrated sessions keep their data but are anonymous.
+   */
+  connectRedisUserId?: (legacySession: Record<string, any>) => string | number | undefined;
+  /**
+   * With `encryptionKeys`, still read records this module wrote before encryption was turned on;
+   * each is encrypted on its next write. Without it they read as no session. Remove it once an
+   * absolute lifetime has passed.
+   */
+  acceptPlaintextRecords?: boolean;
+}
+
 /** Options of `SessionModule.forRoot()`, or what a `forRootAsync()` factory returns. */
 export interface SessionModuleOptions {
   /**
@@ -90,6 +113,18 @@ export interface SessionModuleOptions {
   globalInterceptor?: boolean;
   /** Redis store. Without it sessions live in the embedded in-memory store. */
   redis?: SessionRedisOptions;
+  /**
+   * Keys that encrypt session data at rest with AES-256-GCM, newest first: the first encrypts,
+   * all decrypt, so a key can be rotated in without logging anyone out, and retired later (its
+   * sessions then read as logged out). Each is `[<keyId>:]<base64 of 32 random bytes>`
+   * (`openssl rand -base64 32`); without a key ID one is derived from the key. Keep them apart
+   * from `secret`. Default: none, stored in plaintext (a warning in production).
+   */
+  encryptionKeys?: string[];
+  /** Largest session, in bytes of JSON, a write may store; a larger one is refused (413). Default 8192. */
+  maxSessionBytes?: number;
+  /** Moving sessions from connect-redis or from before encryption. */
+  migration?: SessionMigrationOptions;
   /** Routes the session middleware is mounted on. Default: every route. */
   forRoutes?: SessionRoute[];
   /** Routes the session middleware skips, such as a health check. */

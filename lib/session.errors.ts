@@ -1,4 +1,8 @@
-import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 
 /** Thrown at startup when `SessionModule` options are invalid or insecure. */
 export class SessionOptionsError extends Error {
@@ -46,5 +50,16 @@ export class SessionRequiredException extends UnauthorizedException {
   constructor(message = 'Authentication required') {
     super(message);
     this.name = 'SessionRequiredException';
+  }
+}
+
+/** A session write refused because the session data is over `maxSessionBytes`; answers 413. */
+export class SessionTooLargeError extends PayloadTooLargeException {
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`Session data is ${bytes} bytes, over the ${maxBytes}-byte limit (maxSessionBytes)`);
+    this.name = 'SessionTooLargeError';
   }
 }

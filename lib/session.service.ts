@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SessionEvents } from './events/session-events.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
@@ -66,7 +66,7 @@ export class SessionService {
     const meta = { createdAt: now, lastActivityAt: now, userId: id, ip: req.ip, userAgent };
     await this.replaceSession(req, { keep, data, meta });
     const handle = sessionHandle(req.sessionID);
-    await this.index.add(meta, handle);
+    await this.store.addToIndex(meta, handle);
     this.events.emit('created', { handle, userId: id, ip: req.ip, userAgent });
     if (this.options.maxSessionsPerUser) {
       await this.index.evictBeyondLimit(id, handle, this.options.maxSessionsPerUser);
@@ -82,14 +82,15 @@ export class SessionService {
     const previousHandle = sessionHandle(req.sessionID);
     const old = requireSession(req).meta;
     const now = Date.now();
-    const meta = old?.userId
-      ? { ...old, lastActivityAt: now }
+    const userAgent = req.get('user-agent')?.slice(0, MAX_USER_AGENT_LENGTH);
+    const meta: SessionMetadata = old?.userId
+      ? { ...old, lastActivityAt: now, ip: req.ip, userAgent }
       : { createdAt: now, lastActivityAt: now };
     await this.replaceSession(req, { keep, meta });
     const handle = sessionHandle(req.sessionID);
     if (meta.userId) {
-      await this.index.remove(meta.userId, [previousHandle]);
-      await this.index.add({ ...meta, userId: meta.userId }, handle);
+      await this.store.removeUserSessions(meta.userId, [previousHandle]);
+      await this.store.addToIndex({ ...meta, userId: meta.userId }, handle);
     }
     this.events.emit('regenerated', { handle, previousHandle, userId: meta.userId });
   }
@@ -121,7 +122,7 @@ export class SessionService {
     const userId = session.meta?.userId;
     // A session without meta was never stored: nothing to delete, and no tombstone to write.
     if (session.meta) await this.storeCall((done) => session.destroy(done));
-    if (userId) await this.index.remove(userId, [handle]);
+    if (userId) await this.store.removeUserSessions(userId, [handle]);
     const secure = req.secure || this.options.cookie.secure === true;
     const name = secure ? this.options.cookieNames.secure : this.options.cookieNames.plain;
     const { path, domain, sameSite, httpOnly } = this.options.cookie;
@@ -139,14 +140,7 @@ export class SessionService {
     const current = req?.sessionID ? sessionHandle(req.sessionID) : undefined;
     const entries = await this.index.live(checkedUserId(userId));
     return [...entries]
-      .map(([id, e]) => ({
-        id,
-        createdAt: e.createdAt,
-        lastActivityAt: e.lastActivityAt,
-        ip: e.ip,
-        userAgent: e.userAgent,
-        current: id === current,
-      }))
+      .map(([id, session]) => ({ id, ...session, current: id === current }))
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
@@ -185,7 +179,7 @@ export class SessionService {
     const userId = requireSession(req).meta?.userId;
     const handle = sessionHandle(req.sessionID);
     await this.storeCall((done) => requireSession(req).regenerate(done));
-    if (userId) await this.index.remove(userId, [handle]);
+    if (userId) await this.store.removeUserSessions(userId, [handle]);
   }
 
   private async replaceSession(
@@ -212,12 +206,12 @@ export class SessionService {
   }
 
   // Runs a callback-style express-session operation; a store failure becomes a 503 (its cause is
-  // logged), a refused write of a revoked session stays a 401.
+  // logged); a refused write (revoked: 401, too large: 413) keeps its status.
   private storeCall(operation: (done: (err?: unknown) => void) => void): Promise<void> {
     return new Promise<void>((resolve, reject) =>
       operation((err?: unknown) => {
         if (!err) return resolve();
-        if (err instanceof UnauthorizedException) return reject(err);
+        if (err instanceof HttpException) return reject(err);
         this.logger.error(`Session store failed: ${errorMessage(err)}`);
         reject(new SessionStoreUnavailableException());
       }),

@@ -2,8 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SessionEvents, type RevocationCause } from './events/session-events.js';
 import { SessionLifetime } from './lifetime/session-lifetime.js';
 import { SESSION_STORE } from './session.constants.js';
-import type { SessionMetadata } from './session-data.interface.js';
-import type { RevocableSessionStore, SessionIndexEntry } from './stores/revocable-session.store.js';
+import type { RevocableSessionStore } from './stores/revocable-session.store.js';
+
+/** @internal One live session of a user, as the index and its record describe it. */
+export interface IndexedSession {
+  createdAt: number;
+  lastActivityAt: number;
+  ip?: string;
+  userAgent?: string;
+}
 
 /**
  * @internal Each user's set of sessions, kept beside the sessions so that listing and revoking
@@ -18,41 +25,33 @@ export class UserSessionIndex {
     private readonly events: SessionEvents,
   ) {}
 
-  /** Adds a logged-in session; the index then lives at least as long as it. */
-  async add(meta: SessionMetadata & { userId: string }, handle: string): Promise<void> {
-    const entry = JSON.stringify(this.store.indexEntry(meta));
-    const ttl = this.lifetime.expiresAt(meta) - Date.now();
-    await this.store.addToIndex(this.store.userKey(meta.userId), handle, entry, ttl);
-  }
-
-  async remove(userId: string, handles: string[]): Promise<void> {
-    await this.store.removeFromIndex(this.store.userKey(userId), handles);
-  }
-
   /** Every handle in the user's index, live or not yet pruned. */
   async handles(userId: string): Promise<string[]> {
-    return [...(await this.store.readIndex(this.store.userKey(userId))).keys()];
+    return [...(await this.store.readIndex(userId)).keys()];
   }
 
   /** The user's live sessions; entries whose session has ended are pruned on the way. */
-  async live(userId: string): Promise<Map<string, SessionIndexEntry>> {
-    const index = await this.store.readIndex(this.store.userKey(userId));
+  async live(userId: string): Promise<Map<string, IndexedSession>> {
+    const index = await this.store.readIndex(userId);
     const handles = [...index.keys()];
-    const alive = await this.store.recordsExist(handles);
-    const dead = handles.filter((_, i) => !alive[i]);
-    if (dead.length > 0) await this.remove(userId, dead);
-    return new Map(
-      handles
-        .filter((_, i) => alive[i])
-        .map((handle) => [handle, JSON.parse(index.get(handle)!) as SessionIndexEntry]),
-    );
+    const metadata = await this.store.readMetadata(handles);
+    const live = new Map<string, IndexedSession>();
+    const dead: string[] = [];
+    handles.forEach((handle, i) => {
+      const meta = metadata[i];
+      const entry = index.get(handle);
+      if (!meta || !entry || meta.userId !== userId) return void dead.push(handle);
+      live.set(handle, { ...entry, lastActivityAt: meta.lastActivityAt });
+    });
+    await this.store.removeUserSessions(userId, dead);
+    return live;
   }
 
   /** Revokes sessions: tombstones first, index last. */
   async revoke(userId: string, handles: string[], cause: RevocationCause): Promise<void> {
     const tombstoneTtl = this.lifetime.tombstoneTtl(undefined, Date.now());
     await Promise.all(handles.map((handle) => this.store.revokeRecord(handle, tombstoneTtl)));
-    await this.remove(userId, handles);
+    await this.store.removeUserSessions(userId, handles);
     for (const handle of handles) this.events.emit('revoked', { handle, userId, cause });
   }
 

@@ -17,6 +17,13 @@ export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
     idleTimeout: config.idleTimeout,
     absoluteTimeout: config.absoluteTimeout,
     maxSessionsPerUser: config.maxSessionsPerUser,
+    encryptionKeys: config.encryptionKeys,
+    migration: {
+      // Sessions of the app this sample replaces, kept by connect-redis under this prefix.
+      connectRedisPrefix: config.legacyPrefix,
+      connectRedisUserId: (legacy) => (legacy.user as { id?: string } | undefined)?.id,
+      acceptPlaintextRecords: config.acceptPlaintextRecords,
+    },
     // Every route needs a logged-in session unless marked @Public().
     globalGuard: true,
     redis: config.redisUrl ? { url: config.redisUrl, prefix: config.redisKeyPrefix } : undefined,

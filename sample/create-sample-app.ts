@@ -12,6 +12,8 @@ export async function createSampleApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: quiet ? false : ['log', 'warn', 'error'],
+    // Throw a startup error (e.g. a bad option) to the caller instead of exiting the process.
+    abortOnError: false,
   });
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);

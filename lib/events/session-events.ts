@@ -11,6 +11,8 @@ export type RejectionReason =
   | 'unknown'
   /** A cookie that is unsigned or whose signature fails: forged or tampered with. */
   | 'tampered'
+  /** A stored record that fails authentication, was moved, or whose key was retired. */
+  | 'undecryptable'
   /** A write by a request that loaded the session before it was revoked: refused. */
   | 'write-after-revoke';
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, RequestHandler, Response } from 'express';
 import expressSession, { type Store } from 'express-session';
 import { SessionEvents } from '../events/session-events.js';
@@ -58,6 +58,8 @@ export class SessionMiddleware implements NestMiddleware {
     handler(req, res, (err?: unknown) => {
       if (err instanceof SessionRevokedError) {
         // An end-of-request save of a session revoked meanwhile: refused, as it should be.
+      } else if (err instanceof HttpException) {
+        this.logger.warn(`Session not saved: ${err.message}`);
       } else if (err !== undefined) {
         req[SESSION_STORE_FAILURE] = err;
         this.logger.error(`Session store failed: ${errorMessage(err)}`);

@@ -4,8 +4,10 @@ import type { LoggerService } from '@nestjs/common';
 import type { SessionModuleOptions } from '../session-module-options.interface.js';
 import { SessionOptionsError } from '../session.errors.js';
 import { SESSION_DEFAULTS, type ResolvedSessionOptions } from './resolved-session-options.js';
+import { parseEncryptionKeys } from '../crypto/encryption-keys.js';
 import {
   CookieOptionsSchema,
+  MigrationOptionsSchema,
   RedisOptionsSchema,
   SessionOptionsSchema,
 } from './session-options.schema.js';
@@ -24,6 +26,8 @@ export function resolveSessionOptions(
 ): ResolvedSessionOptions {
   const schemaProblems = validateShape(options);
   if (schemaProblems.length > 0) throw new SessionOptionsError(schemaProblems);
+  const encryption = parseEncryptionKeys(options.encryptionKeys ?? []);
+  if (encryption.problems.length > 0) throw new SessionOptionsError(encryption.problems);
 
   const production = nodeEnv === 'production';
   const cookie = { ...SESSION_DEFAULTS.cookie, ...options.cookie };
@@ -69,6 +73,9 @@ export function resolveSessionOptions(
       options.redis?.url || options.redis?.client
         ? { ...SESSION_DEFAULTS.redis, ...options.redis }
         : undefined,
+    encryptionKeys: encryption.keys,
+    maxSessionBytes: options.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
+    migration: options.migration ?? {},
     forRoutes: options.forRoutes ?? [...SESSION_DEFAULTS.forRoutes],
     exclude: options.exclude ?? [],
   };
@@ -81,8 +88,12 @@ function validateShape(options: SessionModuleOptions): string[] {
   const schema = Object.assign(new SessionOptionsSchema(), options);
   if (isPlainObject(options.cookie))
     schema.cookie = Object.assign(new CookieOptionsSchema(), options.cookie);
-  if (isPlainObject(options.redis))
+  if (isPlainObject(options.redis)) {
     schema.redis = Object.assign(new RedisOptionsSchema(), options.redis);
+  }
+  if (isPlainObject(options.migration)) {
+    schema.migration = Object.assign(new MigrationOptionsSchema(), options.migration);
+  }
   const errors = validateSync(schema, {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -171,7 +182,7 @@ function isPlainObject(value: unknown): value is object {
 }
 
 function describe(value: unknown, path = ''): string {
-  if (path.startsWith('secret')) return '(hidden)';
+  if (path.startsWith('secret') || path.startsWith('encryptionKeys')) return '(hidden)';
   if (path === 'redis.url' && typeof value === 'string')
     value = value.replace(/\/\/[^@/]*@/, '//***@');
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;

@@ -1,4 +1,9 @@
-import type { SessionExcludedRoute, SessionRoute } from '../session-module-options.interface.js';
+import type { EncryptionKey } from '../crypto/encryption-keys.js';
+import type {
+  SessionExcludedRoute,
+  SessionMigrationOptions,
+  SessionRoute,
+} from '../session-module-options.interface.js';
 import type { RedisClientType } from 'redis';
 
 /** @internal The options after validation, with every default filled in. */
@@ -29,6 +34,10 @@ export interface ResolvedSessionOptions {
     connectTimeout: number;
     maxQueuedCommands: number;
   };
+  /** Derived data-encryption keys, newest first; empty when data is stored in plaintext. */
+  encryptionKeys: EncryptionKey[];
+  maxSessionBytes: number;
+  migration: SessionMigrationOptions;
   forRoutes: SessionRoute[];
   exclude: SessionExcludedRoute[];
 }
@@ -48,5 +57,6 @@ export const SESSION_DEFAULTS = {
     connectTimeout: 2000,
     maxQueuedCommands: 1000,
   },
+  maxSessionBytes: 8192,
   forRoutes: ['{*path}'],
 } as const;

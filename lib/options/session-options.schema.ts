@@ -1,5 +1,7 @@
 import {
+  ArrayNotEmpty,
   IsArray,
+  IsString,
   IsBoolean,
   IsIn,
   IsInt,
@@ -91,6 +93,27 @@ export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
   maxQueuedCommands?: number;
 }
 
+/** @internal class-validator shape of `migration`. */
+export class MigrationOptionsSchema {
+  @IsOptional()
+  @Matches(/^[\w:.-]{1,64}$/, { message: "must be a key prefix such as 'sess:'" })
+  connectRedisPrefix?: string;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isFunction',
+    validator: {
+      validate: (value: unknown) => typeof value === 'function',
+      defaultMessage: () => 'must be a function of the legacy session returning the user ID',
+    },
+  })
+  connectRedisUserId?: unknown;
+
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  acceptPlaintextRecords?: boolean;
+}
+
 /** @internal class-validator shape of the whole options object. */
 export class SessionOptionsSchema {
   @IsOptional()
@@ -144,6 +167,22 @@ export class SessionOptionsSchema {
   @IsOptional()
   @ValidateNested()
   redis?: RedisOptionsSchema;
+
+  @IsOptional()
+  @IsArray({ message: 'must be an array of keys, newest first' })
+  @ArrayNotEmpty({ message: 'must hold at least one key' })
+  @IsString({ each: true, message: 'must hold only strings' })
+  encryptionKeys?: string[];
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(256, { message: 'must be at least 256' })
+  @Max(1_048_576, { message: 'must be at most 1048576' })
+  maxSessionBytes?: number;
+
+  @IsOptional()
+  @ValidateNested()
+  migration?: MigrationOptionsSchema;
 
   @IsOptional()
   @IsArray({ message: 'must be an array of routes' })

@@ -16,8 +16,15 @@ export class RedisScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: AnyRedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const options = { keys, arguments: args.map(String) };
+  async run(
+    client: AnyRedisClient,
+    keys: string[],
+    args: (string | number | Buffer)[],
+  ): Promise<unknown> {
+    const options = {
+      keys,
+      arguments: args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg))),
+    };
     try {
       return await client.evalSha(this.sha, options);
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
-import { RevocableSessionStore, type IndexUpdate } from './revocable-session.store.js';
+import { RevocableSessionStore } from './revocable-session.store.js';
+import type { SessionRecordCodec } from './session-record.codec.js';
 
 interface Expiring<T> {
   value: T;
@@ -10,19 +11,20 @@ interface Expiring<T> {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * The embedded store for development, tests and single-process apps, with the same semantics as
- * the Redis store: expiry, tombstones and the per-user index. Expired entries are swept, so it
- * does not grow without bound as express-session's MemoryStore does. Not shared between processes.
+ * @internal The embedded store for development, tests and single-process apps, with the same
+ * semantics as the Redis store: expiry, tombstones, the per-user index, encryption. Expired entries
+ * are swept, so it does not grow without bound as express-session's MemoryStore does. Not shared
+ * between processes.
  */
 export class MemorySessionStore extends RevocableSessionStore {
   readonly kind = 'memory';
-  private readonly records = new Map<string, Expiring<string>>();
+  private readonly records = new Map<string, Expiring<Buffer>>();
   private readonly tombstones = new Map<string, Expiring<true>>();
-  private readonly indexes = new Map<string, Expiring<Map<string, string>>>();
+  private readonly indexes = new Map<string, Expiring<Map<string, Buffer>>>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(lifetime: SessionLifetime, events: SessionEvents) {
-    super(lifetime, events);
+  constructor(lifetime: SessionLifetime, events: SessionEvents, codec: SessionRecordCodec) {
+    super(lifetime, events, codec);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
@@ -33,21 +35,19 @@ export class MemorySessionStore extends RevocableSessionStore {
     return this.records.size;
   }
 
-  protected async readRecord(handle: string): Promise<string | undefined> {
+  protected async readRecord(handle: string): Promise<Buffer | undefined> {
     return live(this.records, handle)?.value;
+  }
+
+  protected async readRecords(handles: string[]): Promise<(Buffer | undefined)[]> {
+    return handles.map((handle) => live(this.records, handle)?.value);
   }
 
   protected async isRevoked(handle: string): Promise<boolean> {
     return live(this.tombstones, handle) !== undefined;
   }
 
-  protected async writeRecord(
-    handle: string,
-    record: string,
-    ttlMs: number,
-    index?: IndexUpdate,
-  ): Promise<boolean> {
-    if (index) this.putIndexEntry(index.userKey, handle, index.entry, index.ttlMs, true);
+  protected async writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
     if (live(this.tombstones, handle)) return false;
     this.records.set(handle, { value: record, expiresAt: Date.now() + ttlMs });
     return true;
@@ -58,20 +58,28 @@ export class MemorySessionStore extends RevocableSessionStore {
     this.tombstones.set(handle, { value: true, expiresAt: Date.now() + tombstoneTtlMs });
   }
 
-  async recordsExist(handles: string[]): Promise<boolean[]> {
-    return handles.map((handle) => live(this.records, handle) !== undefined);
+  protected async putIndexEntry(
+    userKey: string,
+    handle: string,
+    entry: Buffer,
+    ttlMs: number,
+  ): Promise<void> {
+    const expiresAt = Date.now() + ttlMs;
+    const index = live(this.indexes, userKey);
+    if (!index) {
+      this.indexes.set(userKey, { value: new Map([[handle, entry]]), expiresAt });
+      return;
+    }
+    index.value.set(handle, entry);
+    index.expiresAt = Math.max(index.expiresAt, expiresAt);
   }
 
-  async addToIndex(userKey: string, handle: string, entry: string, ttlMs: number): Promise<void> {
-    this.putIndexEntry(userKey, handle, entry, ttlMs, false);
-  }
-
-  async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
+  protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
     const index = live(this.indexes, userKey);
     for (const handle of handles) index?.value.delete(handle);
   }
 
-  async readIndex(userKey: string): Promise<Map<string, string>> {
+  protected async readIndexEntries(userKey: string): Promise<Map<string, Buffer>> {
     return new Map(live(this.indexes, userKey)?.value);
   }
 
@@ -81,24 +89,6 @@ export class MemorySessionStore extends RevocableSessionStore {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-  }
-
-  private putIndexEntry(
-    userKey: string,
-    handle: string,
-    entry: string,
-    ttlMs: number,
-    onlyIfPresent: boolean,
-  ): void {
-    const expiresAt = Date.now() + ttlMs;
-    const index = live(this.indexes, userKey);
-    if (onlyIfPresent && !index?.value.has(handle)) return;
-    if (!index) {
-      this.indexes.set(userKey, { value: new Map([[handle, entry]]), expiresAt });
-      return;
-    }
-    index.value.set(handle, entry);
-    index.expiresAt = Math.max(index.expiresAt, expiresAt);
   }
 
   private sweep(): void {

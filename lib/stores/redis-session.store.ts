@@ -1,7 +1,9 @@
+import type { SessionData as ExpressSessionData } from 'express-session';
 import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import { RedisScript, type AnyRedisClient } from '../redis/redis-script.js';
-import { RevocableSessionStore, type IndexUpdate } from './revocable-session.store.js';
+import { RevocableSessionStore } from './revocable-session.store.js';
+import type { SessionRecordCodec } from './session-record.codec.js';
 
 // KEYS: record, tombstone. ARGV: record, ttl ms. Refuses to write a revoked session.
 const WRITE_UNLESS_REVOKED = new RedisScript(`
@@ -15,138 +17,154 @@ redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1`);
 
-// KEYS: index. ARGV: handle, entry, ttl ms, only-if-present flag. Never shortens the index TTL.
-const INDEX_PUT = new RedisScript(`
-if ARGV[4] == '1' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+// KEYS: index. ARGV: handle, entry, ttl ms. Never shortens the index's TTL.
+const INDEX_ADD = new RedisScript(`
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`);
+
+// RESP type code of bulk strings: read them as Buffers, since records are bytes.
+const BLOB_STRING = 36;
+const LEGACY_SESSION_ID = /^[\w-]{1,128}$/;
+
+/** @internal Where and how the Redis store keeps sessions. */
+export interface RedisStoreSettings {
+  client: AnyRedisClient;
+  prefix: string;
+  /** Whether the module created the client (and so closes it). */
+  owned: boolean;
+  commandTimeout: number;
+  /** Prefix of connect-redis sessions to migrate on first use, if any. */
+  legacyPrefix?: string;
+  /** Finds the user of a legacy session. */
+  legacyUserId?: (legacySession: Record<string, any>) => string | number | undefined;
+}
 
 /**
  * @internal Sessions in Redis. Key layout, every key under `prefix`, hash tags for Redis Cluster:
  * - `s:{<handle>}`: the session record, TTL = time left until idle or absolute expiry;
  * - `s:{<handle>}:revoked`: the tombstone (denylist entry), TTL = the longest the session could
  *   still have lived; same slot as the record, so write-unless-revoked is one atomic script;
- * - `u:{<user hash>}`: hash of the user's sessions (handle → metadata), TTL = its longest session.
+ * - `u:{<user hash>}`: hash of the user's sessions (handle → login facts), TTL = its longest session.
  */
 export class RedisSessionStore extends RevocableSessionStore {
   readonly kind = 'redis';
+  private readonly client: AnyRedisClient;
+  private readonly bytes: AnyRedisClient;
 
   constructor(
-    private readonly client: AnyRedisClient,
-    private readonly prefix: string,
-    private readonly owned: boolean,
-    private readonly commandTimeout: number,
+    private readonly settings: RedisStoreSettings,
     lifetime: SessionLifetime,
     events: SessionEvents,
+    codec: SessionRecordCodec,
   ) {
-    super(lifetime, events);
+    super(lifetime, events, codec);
+    this.client = settings.client;
+    this.bytes = settings.client.withTypeMapping({ [BLOB_STRING]: Buffer }) as AnyRedisClient;
   }
 
-  protected async readRecord(handle: string): Promise<string | undefined> {
-    const record = await this.bounded(this.client.get(this.recordKey(handle)));
-    return (record as string | null) ?? undefined;
+  protected async readRecord(handle: string): Promise<Buffer | undefined> {
+    return (
+      ((await this.bounded(this.bytes.get(this.recordKey(handle)))) as Buffer | null) ?? undefined
+    );
+  }
+
+  protected async readRecords(handles: string[]): Promise<(Buffer | undefined)[]> {
+    const records = await this.bounded(
+      Promise.all(handles.map((h) => this.bytes.get(this.recordKey(h)))),
+    );
+    return records.map((record) => (record as Buffer | null) ?? undefined);
   }
 
   protected async isRevoked(handle: string): Promise<boolean> {
     return (await this.bounded(this.client.exists(this.tombstoneKey(handle)))) === 1;
   }
 
-  protected async writeRecord(
-    handle: string,
-    record: string,
-    ttlMs: number,
-    index?: IndexUpdate,
-  ): Promise<boolean> {
+  protected async writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
-    // Sent together (one round trip). The index entry is only updated if still present, so a
-    // revoke-all that removed it is not undone; a refused record write leaves it to that revoke.
-    const [written] = await Promise.all([
-      WRITE_UNLESS_REVOKED.run(this.client, keys, [record, ttlMs]),
-      index &&
-        INDEX_PUT.run(
-          this.client,
-          [this.indexKey(index.userKey)],
-          [handle, index.entry, index.ttlMs, 1],
-        ),
-    ]);
-    return written === 1;
+    return (await this.bounded(WRITE_UNLESS_REVOKED.run(this.client, keys, [record, ttlMs]))) === 1;
   }
 
   async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void> {
-    await REVOKE.run(
-      this.client,
-      [this.recordKey(handle), this.tombstoneKey(handle)],
-      [tombstoneTtlMs],
-    );
+    const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
+    await this.bounded(REVOKE.run(this.client, keys, [tombstoneTtlMs]));
   }
 
-  async recordsExist(handles: string[]): Promise<boolean[]> {
-    const counts = await this.bounded(
-      Promise.all(handles.map((h) => this.client.exists(this.recordKey(h)))),
-    );
-    return counts.map((count) => count === 1);
-  }
-
-  async addToIndex(userKey: string, handle: string, entry: string, ttlMs: number): Promise<void> {
+  protected async putIndexEntry(
+    userKey: string,
+    handle: string,
+    entry: Buffer,
+    ttlMs: number,
+  ): Promise<void> {
     await this.bounded(
-      INDEX_PUT.run(this.client, [this.indexKey(userKey)], [handle, entry, ttlMs, 0]),
+      INDEX_ADD.run(this.client, [this.indexKey(userKey)], [handle, entry, ttlMs]),
     );
   }
 
-  async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
-    if (handles.length > 0) await this.bounded(this.client.hDel(this.indexKey(userKey), handles));
+  protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
+    await this.bounded(this.client.hDel(this.indexKey(userKey), handles));
   }
 
-  async readIndex(userKey: string): Promise<Map<string, string>> {
-    const entries = (await this.bounded(this.client.hGetAll(this.indexKey(userKey)))) as Record<
+  protected async readIndexEntries(userKey: string): Promise<Map<string, Buffer>> {
+    const entries = (await this.bounded(this.bytes.hGetAll(this.indexKey(userKey)))) as Record<
       string,
-      string
+      Buffer
     >;
     return new Map(Object.entries(entries));
   }
 
+  // connect-redis keeps `<prefix><session ID>` → JSON of the session.
+  protected override async readLegacySession(sid: string): Promise<ExpressSessionData | undefined> {
+    const { legacyPrefix } = this.settings;
+    if (legacyPrefix === undefined || !LEGACY_SESSION_ID.test(sid)) return undefined;
+    const json = (await this.bounded(this.client.get(legacyPrefix + sid))) as string | null;
+    if (json === null) return undefined;
+    const decoded = this.codec.decodeLegacy(json);
+    return 'value' in decoded ? decoded.value : undefined;
+  }
+
+  protected override legacyUserId(legacy: ExpressSessionData): string | undefined {
+    const userId = this.settings.legacyUserId?.(legacy);
+    const id = typeof userId === 'number' || typeof userId === 'string' ? String(userId) : '';
+    return id.length > 0 && id.length <= 256 ? id : undefined;
+  }
+
+  protected override async deleteLegacySession(sid: string): Promise<void> {
+    await this.bounded(this.client.del(this.settings.legacyPrefix + sid));
+  }
+
   async isReachable(): Promise<boolean> {
     if (!this.client.isReady) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>(
-      (resolve) => (timer = setTimeout(resolve, this.commandTimeout, false)),
+    return this.bounded(this.client.ping()).then(
+      () => true,
+      () => false,
     );
-    try {
-      return await Promise.race([this.client.ping().then(() => true), timedOut]);
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async close(): Promise<void> {
-    if (this.owned && this.client.isOpen) await this.client.close();
+    if (this.settings.owned && this.client.isOpen) await this.client.close();
   }
 
   // node-redis times a command out only until it is written; a Redis that accepted it and then
   // stalls (paused, overloaded) would hold the request forever. This bounds the whole exchange.
   private bounded<T>(operation: Promise<T>): Promise<T> {
+    const ms = this.settings.commandTimeout;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.commandTimeout} ms`)),
-        this.commandTimeout,
-      );
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
     });
     return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
   }
 
   private recordKey(handle: string): string {
-    return `${this.prefix}s:{${handle}}`;
+    return `${this.settings.prefix}s:{${handle}}`;
   }
 
   private tombstoneKey(handle: string): string {
-    return `${this.prefix}s:{${handle}}:revoked`;
+    return `${this.settings.prefix}s:{${handle}}:revoked`;
   }
 
   private indexKey(userKey: string): string {
-    return `${this.prefix}u:{${userKey}}`;
+    return `${this.settings.prefix}u:{${userKey}}`;
   }
 }

@@ -1,29 +1,25 @@
 import { createHash } from 'node:crypto';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { Store, type SessionData as ExpressSessionData } from 'express-session';
 import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import type { SessionMetadata } from '../session-data.interface.js';
 import { sessionHandle } from '../session-handle.js';
 import { SessionRevokedError } from '../session.errors.js';
-import { parseSessionRecord } from './parse-session-record.js';
+import type { SessionRecordCodec } from './session-record.codec.js';
 
 /** Which kind of store holds the sessions. */
 export type SessionStoreKind = 'redis' | 'memory';
 
-/** @internal What the per-user index keeps about one session. */
+/**
+ * @internal What the per-user index keeps about one session: what does not change after login.
+ * Activity times are read from the session records themselves, so a session write never touches
+ * the index.
+ */
 export interface SessionIndexEntry {
   createdAt: number;
-  lastActivityAt: number;
-  expiresAt: number;
   ip?: string;
   userAgent?: string;
-}
-
-/** @internal Index change that travels with a record write. */
-export interface IndexUpdate {
-  userKey: string;
-  entry: string;
-  ttlMs: number;
 }
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
@@ -33,42 +29,50 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  * under their handle (a SHA-256 of the ID), never the ID. Revoking deletes the record and leaves
  * a tombstone in one atomic step; every write checks the tombstone in the same step, so a request
  * that was in flight during a logout cannot write the session back. Reads are one lookup: a
- * revoked session has no record. Subclasses supply the storage primitives.
+ * revoked session has no record. Subclasses supply the storage primitives, on bytes.
  */
-export abstract class RevocableSessionStore extends Store {
+export abstract class RevocableSessionStore extends Store implements OnApplicationShutdown {
   abstract readonly kind: SessionStoreKind;
 
   constructor(
     protected readonly lifetime: SessionLifetime,
     protected readonly events: SessionEvents,
+    protected readonly codec: SessionRecordCodec,
   ) {
     super();
   }
 
   /** The record, or `undefined` when there is none. */
-  protected abstract readRecord(handle: string): Promise<string | undefined>;
+  protected abstract readRecord(handle: string): Promise<Buffer | undefined>;
   /** Whether a tombstone marks the handle as revoked. */
   protected abstract isRevoked(handle: string): Promise<boolean>;
-  /** Writes unless a tombstone exists (atomically); updates an existing index entry. */
-  protected abstract writeRecord(
+  /** Writes unless a tombstone exists, atomically. */
+  protected abstract writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean>;
+  /** The records of several sessions, `undefined` where there is none. */
+  protected abstract readRecords(handles: string[]): Promise<(Buffer | undefined)[]>;
+  /** Adds (or replaces) a user's index entry and extends the index's TTL to cover it. */
+  protected abstract putIndexEntry(
+    userKey: string,
     handle: string,
-    record: string,
+    entry: Buffer,
     ttlMs: number,
-    index?: IndexUpdate,
-  ): Promise<boolean>;
+  ): Promise<void>;
+  /** The user's index as stored: handle → entry bytes. */
+  protected abstract readIndexEntries(userKey: string): Promise<Map<string, Buffer>>;
   /** Deletes the record and sets a tombstone, atomically. */
   abstract revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void>;
-  /** Whether a record exists for each handle. */
-  abstract recordsExist(handles: string[]): Promise<boolean[]>;
-  /** Adds (or replaces) a user's index entry and extends the index's TTL to cover it. */
-  abstract addToIndex(userKey: string, handle: string, entry: string, ttlMs: number): Promise<void>;
-  abstract removeFromIndex(userKey: string, handles: string[]): Promise<void>;
-  /** The user's index: handle → entry JSON. */
-  abstract readIndex(userKey: string): Promise<Map<string, string>>;
+  protected abstract removeFromIndex(userKey: string, handles: string[]): Promise<void>;
   /** Resolves true when the store answers within its command timeout. */
   abstract isReachable(): Promise<boolean>;
   /** Releases timers and connections the store owns. */
   abstract close(): Promise<void>;
+
+  /** A session kept elsewhere before this module (see `migration`), or `undefined`. */
+  protected async readLegacySession(_sid: string): Promise<ExpressSessionData | undefined> {
+    return undefined;
+  }
+  /** Deletes a legacy session once it is stored in the new form. */
+  protected async deleteLegacySession(_sid: string): Promise<void> {}
 
   onApplicationShutdown(): Promise<void> {
     return this.close();
@@ -79,14 +83,43 @@ export abstract class RevocableSessionStore extends Store {
     return createHash('sha256').update(userId).digest('base64url');
   }
 
-  indexEntry(meta: SessionMetadata): SessionIndexEntry {
-    const { createdAt, lastActivityAt, ip, userAgent } = meta;
-    return { createdAt, lastActivityAt, expiresAt: this.lifetime.expiresAt(meta), ip, userAgent };
+  /** Adds a logged-in session to its user's index, which then lasts at least as long as it can. */
+  async addToIndex(meta: SessionMetadata & { userId: string }, handle: string): Promise<void> {
+    const userKey = this.userKey(meta.userId);
+    const { createdAt, ip, userAgent } = meta;
+    const entry = this.codec.encodeIndexEntry({ createdAt, ip, userAgent }, userKey, handle);
+    const absoluteLeft = createdAt + this.lifetime.absoluteTimeout - Date.now();
+    await this.putIndexEntry(userKey, handle, entry, absoluteLeft);
+  }
+
+  async removeUserSessions(userId: string, handles: string[]): Promise<void> {
+    if (handles.length > 0) await this.removeFromIndex(this.userKey(userId), handles);
+  }
+
+  /** The metadata of several sessions, `undefined` where a session is gone or unreadable. */
+  async readMetadata(handles: string[]): Promise<(SessionMetadata | undefined)[]> {
+    const records = await this.readRecords(handles);
+    return records.map((record, i) => {
+      if (!record) return undefined;
+      const decoded = this.codec.decodeSession(record, handles[i]!);
+      return 'value' in decoded ? decoded.value.meta : undefined;
+    });
+  }
+
+  /** The user's index; an entry that cannot be read (a retired key) maps to `undefined`. */
+  async readIndex(userId: string): Promise<Map<string, SessionIndexEntry | undefined>> {
+    const userKey = this.userKey(userId);
+    const stored = await this.readIndexEntries(userKey);
+    return new Map(
+      [...stored].map(([handle, entry]) => [
+        handle,
+        this.codec.decodeIndexEntry(entry, userKey, handle),
+      ]),
+    );
   }
 
   override get(sid: string, callback: Callback<ExpressSessionData | null>): void {
-    const handle = sessionHandle(sid);
-    this.readSession(handle).then((session) => callback(undefined, session), callback);
+    this.readSession(sid).then((session) => callback(undefined, session), callback);
   }
 
   override set(sid: string, session: ExpressSessionData, callback?: Callback): void {
@@ -110,21 +143,26 @@ export abstract class RevocableSessionStore extends Store {
     callback?.();
   }
 
-  private async readSession(handle: string): Promise<ExpressSessionData | null> {
+  private async readSession(sid: string): Promise<ExpressSessionData | null> {
+    const handle = sessionHandle(sid);
     const record = await this.readRecord(handle);
     if (record === undefined) {
-      const reason = (await this.isRevoked(handle)) ? 'revoked' : 'unknown';
-      this.events.emit('rejected', { handle, reason });
-      return null;
-    }
-    const session = parseSessionRecord(record);
-    if (!session) {
+      if (await this.isRevoked(handle)) {
+        this.events.emit('rejected', { handle, reason: 'revoked' });
+        return null;
+      }
+      const legacy = await this.readLegacySession(sid);
+      if (legacy) return this.migrate(sid, handle, legacy);
       this.events.emit('rejected', { handle, reason: 'unknown' });
       return null;
     }
-    // Every stored session carries meta; one written without it (by an older version) starts now.
-    session.meta ??= { createdAt: Date.now(), lastActivityAt: Date.now() };
-    return session;
+    const decoded = this.codec.decodeSession(record, handle);
+    if ('failure' in decoded) {
+      const reason = decoded.failure === 'malformed' ? 'unknown' : 'undecryptable';
+      this.events.emit('rejected', { handle, reason });
+      return null;
+    }
+    return decoded.value;
   }
 
   private async writeSession(handle: string, session: ExpressSessionData): Promise<void> {
@@ -134,18 +172,30 @@ export abstract class RevocableSessionStore extends Store {
     const meta = session.meta ?? { createdAt: now, lastActivityAt: now };
     const ttlMs = this.lifetime.expiresAt(meta) - now;
     if (ttlMs <= 0) return this.revokeRecord(handle, this.lifetime.tombstoneTtl(meta, now));
-    const index = meta.userId
-      ? { userKey: this.userKey(meta.userId), entry: JSON.stringify(this.indexEntry(meta)), ttlMs }
-      : undefined;
-    const written = await this.writeRecord(
-      handle,
-      JSON.stringify({ ...session, meta }),
-      ttlMs,
-      index,
-    );
-    if (!written) {
+    const record = this.codec.encodeSession(session, meta, handle);
+    if (!(await this.writeRecord(handle, record, ttlMs))) {
       this.events.emit('rejected', { handle, reason: 'write-after-revoke' });
       throw new SessionRevokedError();
     }
+  }
+
+  // Stores a legacy session in the new form (hashed key, encrypted) and deletes the old copy.
+  private async migrate(
+    sid: string,
+    handle: string,
+    legacy: ExpressSessionData,
+  ): Promise<ExpressSessionData | null> {
+    const now = Date.now();
+    const userId = this.legacyUserId(legacy);
+    const meta = { createdAt: now, lastActivityAt: now, userId };
+    await this.writeSession(handle, { ...legacy, meta });
+    if (userId) await this.addToIndex({ ...meta, userId }, handle);
+    await this.deleteLegacySession(sid);
+    return this.readSession(sid);
+  }
+
+  /** The user a legacy session belongs to, as `migration.connectRedisUserId` finds it. */
+  protected legacyUserId(_legacy: ExpressSessionData): string | undefined {
+    return undefined;
   }
 }

@@ -7,6 +7,12 @@ export interface SampleConfig {
   /** Prefix of the sample's Redis keys (`SESSION_KEY_PREFIX`), so several apps can share a Redis. */
   redisKeyPrefix?: string;
   sessionSecrets?: string[];
+  /** `SESSION_ENCRYPTION_KEYS`: comma-separated `[<keyId>:]<base64 of 32 bytes>`, newest first. */
+  encryptionKeys?: string[];
+  /** `SESSION_LEGACY_PREFIX`: connect-redis key prefix (e.g. `sess:`) to migrate sessions from. */
+  legacyPrefix?: string;
+  /** `SESSION_ACCEPT_PLAINTEXT=true`: read sessions stored before encryption keys were set. */
+  acceptPlaintextRecords?: boolean;
   idleTimeout?: number;
   absoluteTimeout?: number;
   /** `SESSION_MAX_PER_USER`: a login beyond it revokes the user's oldest sessions. */
@@ -24,16 +30,23 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     production: env.NODE_ENV === 'production',
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.SESSION_KEY_PREFIX || undefined,
-    sessionSecrets: env.SESSION_SECRET
-      ? env.SESSION_SECRET.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined,
+    sessionSecrets: list(env.SESSION_SECRET),
+    encryptionKeys: list(env.SESSION_ENCRYPTION_KEYS),
+    legacyPrefix: env.SESSION_LEGACY_PREFIX || undefined,
+    acceptPlaintextRecords: env.SESSION_ACCEPT_PLAINTEXT === 'true',
     idleTimeout: integer(env, 'SESSION_IDLE_TIMEOUT'),
     absoluteTimeout: integer(env, 'SESSION_ABSOLUTE_TIMEOUT'),
     maxSessionsPerUser: integer(env, 'SESSION_MAX_PER_USER'),
     trustProxy: trustProxy(env.TRUST_PROXY),
   };
+}
+
+function list(raw: string | undefined): string[] | undefined {
+  const items = raw
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
 }
 
 function integer(env: Env, name: string): number | undefined {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SessionEvents, type SessionEventMap } from '../../lib/index.js';
 import { SessionLifetime } from '../../lib/lifetime/session-lifetime.js';
 import { MemorySessionStore } from '../../lib/stores/memory-session.store.js';
+import { SessionRecordCodec } from '../../lib/stores/session-record.codec.js';
 
 const IDLE = 1000;
 const ABSOLUTE = 5000;
@@ -11,7 +12,12 @@ function storeWithEvents() {
   const events = new SessionEvents();
   const rejected: SessionEventMap['rejected'][] = [];
   events.on('rejected', (e) => rejected.push(e));
-  const store = new MemorySessionStore(new SessionLifetime(IDLE, ABSOLUTE, 0.1), events);
+  const codec = new SessionRecordCodec({
+    acceptPlaintext: false,
+    maxBytes: 8192,
+    cookie: { originalMaxAge: null, path: '/', httpOnly: true },
+  });
+  const store = new MemorySessionStore(new SessionLifetime(IDLE, ABSOLUTE, 0.1), events, codec);
   return { store, rejected };
 }
 
@@ -84,14 +90,14 @@ describe('MemorySessionStore', () => {
     expect(JSON.stringify(rejected)).not.toContain('never-issued');
   });
 
-  it('keeps a per-user index that expires with its sessions', async () => {
+  it('keeps a per-user index that expires with the absolute lifetime of its sessions', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { store } = storeWithEvents();
-    const user = store.userKey('42');
-    await store.addToIndex(user, 'h1', '{}', IDLE);
-    expect([...(await store.readIndex(user)).keys()]).toEqual(['h1']);
-    vi.setSystemTime(Date.now() + IDLE + 1);
-    expect((await store.readIndex(user)).size).toBe(0);
+    const now = Date.now();
+    await store.addToIndex({ createdAt: now, lastActivityAt: now, userId: '42' }, 'h1');
+    expect([...(await store.readIndex('42')).keys()]).toEqual(['h1']);
+    vi.setSystemTime(now + ABSOLUTE + 1);
+    expect((await store.readIndex('42')).size).toBe(0);
     await store.close();
   });
 });

@@ -1,0 +1,245 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SessionEvents, type RejectionReason } from '../../lib/index.js';
+import { inspectRedis } from '../support/redis-inspect.js';
+import { login, sessionCookie, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import { signedSessionCookie } from '../support/signed-cookie.js';
+
+const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+const sidOf = (cookie: string) => decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+const handleOf = (cookie: string) => createHash('sha256').update(sidOf(cookie)).digest('base64url');
+
+describe('encryption at rest, key rotation and migration (sample on Redis)', () => {
+  const redisUrl = inject('redisUrl');
+  const K1 = newKey('k1');
+  const K2 = newKey('k2');
+  let redis: Awaited<ReturnType<typeof inspectRedis>>;
+  const running: SampleUnderTest[] = [];
+
+  // Each test gets its own key prefix and secret; instances within a test share them.
+  const deployment = () => {
+    const base = {
+      REDIS_URL: redisUrl,
+      SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+    };
+    return async (env: Record<string, string> = {}) => {
+      const sample = await startSample({ ...base, ...env });
+      running.push(sample);
+      return sample;
+    };
+  };
+  const recordKey = (sample: SampleUnderTest, cookie: string) =>
+    redis.recordKey(sample.keyPrefix, handleOf(cookie));
+  const rawRecord = async (sample: SampleUnderTest, cookie: string) =>
+    (await redis.client
+      .withTypeMapping({ 36: Buffer })
+      .get(recordKey(sample, cookie))) as Buffer | null;
+  const rejections = (sample: SampleUnderTest) => {
+    const seen: RejectionReason[] = [];
+    sample.app.get(SessionEvents).on('rejected', ({ reason }) => seen.push(reason));
+    return seen;
+  };
+
+  beforeAll(async () => {
+    redis = await inspectRedis(redisUrl);
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((s) => s.close()));
+    await redis.close();
+  });
+
+  it('leaves nothing readable in Redis after login: no user name, cart item, IP or user agent', async () => {
+    const start = deployment();
+    const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
+    const anonymous = sessionCookie(
+      await sample.http.post('/cart').send({ item: 'rare-book-4711' }).expect(200),
+    );
+    const cookie = (
+      await sample.http
+        .post('/auth/login')
+        .set('Cookie', anonymous)
+        .set('User-Agent', 'secret-agent/1.0')
+        .send({ username: 'alice', password: 'alice-password' })
+        .expect(200)
+    ).headers['set-cookie']![0]!.split(';')[0]!;
+    await sample.http.get('/auth/sessions').set('Cookie', cookie).expect(200);
+    const bytes = redis.client.withTypeMapping({ 36: Buffer });
+    const dump: Buffer[] = [];
+    for (const key of await redis.keys(sample.keyPrefix)) {
+      const type = await redis.client.type(key);
+      if (type === 'string') dump.push((await bytes.get(key)) as Buffer);
+      else dump.push(...Object.values((await bytes.hGetAll(key)) as Record<string, Buffer>));
+      expect(key).not.toContain(sidOf(cookie));
+    }
+    const text = Buffer.concat(dump).toString('latin1');
+    for (const secret of ['alice', 'rare-book-4711', 'secret-agent', '127.0.0.1', sidOf(cookie)]) {
+      expect(text).not.toContain(secret);
+    }
+    expect((await sample.http.get('/cart').set('Cookie', cookie)).body.items).toEqual([
+      'rare-book-4711',
+    ]);
+  });
+
+  it('logs a tampered, truncated or moved record out cleanly (401, reported), never a 500', async () => {
+    const start = deployment();
+    const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
+    const seen = rejections(sample);
+    const victim = await login(sample, 'alice');
+    const attacker = await login(sample, 'bob');
+    const original = (await rawRecord(sample, victim))!;
+
+    const flipped = Buffer.from(original);
+    flipped[flipped.length - 20]! ^= 0x40;
+    await redis.client.set(recordKey(sample, victim), flipped);
+    await sample.http.get('/auth/me').set('Cookie', victim).expect(401);
+
+    await redis.client.set(recordKey(sample, victim), original.subarray(0, original.length - 4));
+    await sample.http.get('/auth/me').set('Cookie', victim).expect(401);
+
+    // Alice's ciphertext under Bob's key: it does not make Bob Alice.
+    await redis.client.set(recordKey(sample, attacker), original);
+    await sample.http.get('/auth/me').set('Cookie', attacker).expect(401);
+    expect(seen.filter((r) => r === 'undecryptable')).toHaveLength(3);
+  });
+
+  it('rotates keys without logging anyone out, re-encrypts on write, and logs out a retired key cleanly', async () => {
+    const start = deployment();
+    const before = await start({ SESSION_ENCRYPTION_KEYS: K1 });
+    const rotated = await login(before, 'alice');
+    const idle = await login(before, 'bob');
+    expect((await rawRecord(before, rotated))!.subarray(2, 4).toString()).toBe('k1');
+
+    const during = await start({ SESSION_ENCRYPTION_KEYS: `${K2},${K1}` });
+    await during.http.get('/auth/me').set('Cookie', rotated).expect(200);
+    await during.http.post('/cart').set('Cookie', rotated).send({ item: 'pen' }).expect(200);
+    expect((await rawRecord(during, rotated))!.subarray(2, 4).toString()).toBe('k2');
+
+    const after = await start({ SESSION_ENCRYPTION_KEYS: K2 });
+    const seen = rejections(after);
+    await after.http.get('/auth/me').set('Cookie', rotated).expect(200);
+    await after.http.get('/auth/me').set('Cookie', idle).expect(401);
+    expect(seen).toEqual(['undecryptable']);
+  });
+
+  it('stops startup with a clear message for a key of the wrong length', async () => {
+    const start = deployment();
+    await expect(
+      start({ SESSION_ENCRYPTION_KEYS: randomBytes(16).toString('base64') }),
+    ).rejects.toThrow(
+      /`encryptionKeys\[0\]` decodes to 16 bytes: each key must be 32 random bytes/,
+    );
+  });
+
+  it('rotates cookie-signing secrets: the first signs, all verify, a removed one no longer verifies', async () => {
+    const start = deployment();
+    const [oldSecret, newSecret] = [
+      randomBytes(32).toString('hex'),
+      randomBytes(32).toString('hex'),
+    ];
+    const first = await start({ SESSION_SECRET: oldSecret });
+    const old = await login(first);
+    const both = await start({ SESSION_SECRET: `${newSecret},${oldSecret}` });
+    await both.http.get('/auth/me').set('Cookie', old).expect(200);
+    const fresh = await login(both);
+    expect(fresh).toBe(signedSessionCookie('sid', sidOf(fresh), newSecret));
+    const onlyNew = await start({ SESSION_SECRET: newSecret });
+    await onlyNew.http.get('/auth/me').set('Cookie', old).expect(401);
+    await onlyNew.http.get('/auth/me').set('Cookie', fresh).expect(200);
+  });
+
+  it('migrates a connect-redis session on first use: same cookie, still logged in, old key gone', async () => {
+    const start = deployment();
+    const secret = randomBytes(32).toString('hex');
+    const legacyPrefix = `test-legacy-${randomUUID()}:`;
+    // The app before: express-session + connect-redis, writing its usual JSON records.
+    const legacyStore = new RedisStore({ client: redis.client, prefix: legacyPrefix });
+    const sid = randomBytes(24).toString('base64url');
+    const legacySession = {
+      cookie: { originalMaxAge: null, httpOnly: true, path: '/' },
+      user: { id: '1', username: 'alice' },
+      cart: ['legacy-item'],
+    } as unknown as SessionData;
+    await legacyStore.set(sid, legacySession);
+
+    const sample = await start({
+      SESSION_SECRET: secret,
+      SESSION_ENCRYPTION_KEYS: K1,
+      SESSION_LEGACY_PREFIX: legacyPrefix,
+    });
+    const cookie = signedSessionCookie('sid', sid, secret);
+    const me = await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
+    expect(me.body.user).toEqual({ id: '1', username: 'alice' });
+    expect((await sample.http.get('/cart').set('Cookie', cookie)).body.items).toEqual([
+      'legacy-item',
+    ]);
+    expect(await redis.client.exists(legacyPrefix + sid)).toBe(0);
+    expect((await rawRecord(sample, cookie))!.toString('latin1')).not.toContain('alice');
+    expect(
+      (await sample.http.get('/auth/sessions').set('Cookie', cookie).expect(200)).body,
+    ).toHaveLength(1);
+  });
+
+  it('reads records from before encryption only when told to, and encrypts them on their next write', async () => {
+    const start = deployment();
+    const plain = await start();
+    const cookie = await login(plain);
+    expect((await rawRecord(plain, cookie))!.toString()).toContain('alice');
+
+    const strict = await start({ SESSION_ENCRYPTION_KEYS: K1 });
+    await strict.http.get('/auth/me').set('Cookie', cookie).expect(401);
+
+    const migrating = await start({
+      SESSION_ENCRYPTION_KEYS: K1,
+      SESSION_ACCEPT_PLAINTEXT: 'true',
+    });
+    await migrating.http.get('/auth/me').set('Cookie', cookie).expect(200);
+    await migrating.http.post('/cart').set('Cookie', cookie).send({ item: 'x' }).expect(200);
+    expect((await rawRecord(migrating, cookie))!.toString('latin1')).not.toContain('alice');
+    await strict.http.get('/auth/me').set('Cookie', cookie).expect(200);
+  });
+
+  it('does not let a stored record with __proto__ pollute prototypes or smuggle properties', async () => {
+    const start = deployment();
+    const sample = await start();
+    const cookie = await login(sample);
+    const record = JSON.parse((await rawRecord(sample, cookie))!.toString()) as Record<
+      string,
+      unknown
+    >;
+    const poisoned = JSON.stringify(record).replace(
+      /^\{/,
+      '{"__proto__":{"polluted":true,"user":{"id":"666"}},"constructor":{"prototype":{"polluted":true}},',
+    );
+    await redis.client.set(recordKey(sample, cookie), poisoned, {
+      expiration: { type: 'PX', value: 60_000 },
+    });
+    const me = await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
+    expect(me.body.user.id).toBe('1');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).user).toBeUndefined();
+  });
+
+  it('refuses a session write over maxSessionBytes with 413 and keeps the session as it was', async () => {
+    const start = deployment();
+    const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
+    const cookie = await login(sample);
+    let last = 200;
+    let stored = 0;
+    for (let i = 0; i < 100 && last === 200; i++) {
+      last = (
+        await sample.http
+          .post('/cart')
+          .set('Cookie', cookie)
+          .send({ item: `${i}`.padEnd(100, 'x') })
+      ).status;
+      if (last === 200) stored++;
+    }
+    expect(last).toBe(413);
+    const cart = await sample.http.get('/cart').set('Cookie', cookie).expect(200);
+    expect(cart.body.items).toHaveLength(stored);
+    await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
+  });
+});
