@@ -20,7 +20,7 @@ import { requireSession } from './session-request.js';
 import type { RevocableSessionStore, SessionStoreKind } from './stores/revocable-session.store.js';
 import { UserSessionIndex } from './user-session-index.js';
 
-const HANDLE = /^[\w-]{43}$/;
+const HANDLE = /^[\w-]{22}$/;
 const MAX_USER_ID_LENGTH = 256;
 const MAX_USER_AGENT_LENGTH = 256;
 

@@ -27,21 +27,20 @@ export class UserSessionIndex {
 
   /** Every handle in the user's index, live or not yet pruned. */
   async handles(userId: string): Promise<string[]> {
-    return [...(await this.store.readIndex(userId)).keys()];
+    return this.store.readIndex(userId);
   }
 
   /** The user's live sessions; entries whose session has ended are pruned on the way. */
   async live(userId: string): Promise<Map<string, IndexedSession>> {
-    const index = await this.store.readIndex(userId);
-    const handles = [...index.keys()];
+    const handles = await this.store.readIndex(userId);
     const metadata = await this.store.readMetadata(handles);
     const live = new Map<string, IndexedSession>();
     const dead: string[] = [];
     handles.forEach((handle, i) => {
       const meta = metadata[i];
-      const entry = index.get(handle);
-      if (!meta || !entry || meta.userId !== userId) return void dead.push(handle);
-      live.set(handle, { ...entry, lastActivityAt: meta.lastActivityAt });
+      if (meta?.userId !== userId) return void dead.push(handle);
+      const { createdAt, lastActivityAt, ip, userAgent } = meta;
+      live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
     });
     await this.store.removeUserSessions(userId, dead);
     return live;

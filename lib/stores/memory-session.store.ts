@@ -20,7 +20,7 @@ export class MemorySessionStore extends RevocableSessionStore {
   readonly kind = 'memory';
   private readonly records = new Map<string, Expiring<Buffer>>();
   private readonly tombstones = new Map<string, Expiring<true>>();
-  private readonly indexes = new Map<string, Expiring<Map<string, Buffer>>>();
+  private readonly indexes = new Map<string, Expiring<Set<string>>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(lifetime: SessionLifetime, events: SessionEvents, codec: SessionRecordCodec) {
@@ -58,19 +58,14 @@ export class MemorySessionStore extends RevocableSessionStore {
     this.tombstones.set(handle, { value: true, expiresAt: Date.now() + tombstoneTtlMs });
   }
 
-  protected async putIndexEntry(
-    userKey: string,
-    handle: string,
-    entry: Buffer,
-    ttlMs: number,
-  ): Promise<void> {
+  protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
     const expiresAt = Date.now() + ttlMs;
     const index = live(this.indexes, userKey);
     if (!index) {
-      this.indexes.set(userKey, { value: new Map([[handle, entry]]), expiresAt });
+      this.indexes.set(userKey, { value: new Set([handle]), expiresAt });
       return;
     }
-    index.value.set(handle, entry);
+    index.value.add(handle);
     index.expiresAt = Math.max(index.expiresAt, expiresAt);
   }
 
@@ -79,8 +74,8 @@ export class MemorySessionStore extends RevocableSessionStore {
     for (const handle of handles) index?.value.delete(handle);
   }
 
-  protected async readIndexEntries(userKey: string): Promise<Map<string, Buffer>> {
-    return new Map(live(this.indexes, userKey)?.value);
+  protected async readIndexEntries(userKey: string): Promise<string[]> {
+    return [...(live(this.indexes, userKey)?.value ?? [])];
   }
 
   async isReachable(): Promise<boolean> {

@@ -17,10 +17,11 @@ redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1`);
 
-// KEYS: index. ARGV: handle, entry, ttl ms. Never shortens the index's TTL.
+// KEYS: index. ARGV: handle, ttl ms. Never shortens the index's TTL. A hash with empty values,
+// not a set: small hashes are stored compactly (listpack), small sets of strings are not.
 const INDEX_ADD = new RedisScript(`
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+redis.call('HSET', KEYS[1], ARGV[1], '')
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1`);
 
 // RESP type code of bulk strings: read them as Buffers, since records are bytes.
@@ -45,7 +46,7 @@ export interface RedisStoreSettings {
  * - `s:{<handle>}`: the session record, TTL = time left until idle or absolute expiry;
  * - `s:{<handle>}:revoked`: the tombstone (denylist entry), TTL = the longest the session could
  *   still have lived; same slot as the record, so write-unless-revoked is one atomic script;
- * - `u:{<user hash>}`: hash of the user's sessions (handle → login facts), TTL = its longest session.
+ * - `u:{<user hash>}`: the handles of the user's sessions, TTL = its longest session.
  */
 export class RedisSessionStore extends RevocableSessionStore {
   readonly kind = 'redis';
@@ -90,27 +91,16 @@ export class RedisSessionStore extends RevocableSessionStore {
     await this.bounded(REVOKE.run(this.client, keys, [tombstoneTtlMs]));
   }
 
-  protected async putIndexEntry(
-    userKey: string,
-    handle: string,
-    entry: Buffer,
-    ttlMs: number,
-  ): Promise<void> {
-    await this.bounded(
-      INDEX_ADD.run(this.client, [this.indexKey(userKey)], [handle, entry, ttlMs]),
-    );
+  protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
+    await this.bounded(INDEX_ADD.run(this.client, [this.indexKey(userKey)], [handle, ttlMs]));
   }
 
   protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
     await this.bounded(this.client.hDel(this.indexKey(userKey), handles));
   }
 
-  protected async readIndexEntries(userKey: string): Promise<Map<string, Buffer>> {
-    const entries = (await this.bounded(this.bytes.hGetAll(this.indexKey(userKey)))) as Record<
-      string,
-      Buffer
-    >;
-    return new Map(Object.entries(entries));
+  protected async readIndexEntries(userKey: string): Promise<string[]> {
+    return (await this.bounded(this.client.hKeys(this.indexKey(userKey)))) as string[];
   }
 
   // connect-redis keeps `<prefix><session ID>` → JSON of the session.

@@ -11,17 +11,6 @@ import type { SessionRecordCodec } from './session-record.codec.js';
 /** Which kind of store holds the sessions. */
 export type SessionStoreKind = 'redis' | 'memory';
 
-/**
- * @internal What the per-user index keeps about one session: what does not change after login.
- * Activity times are read from the session records themselves, so a session write never touches
- * the index.
- */
-export interface SessionIndexEntry {
-  createdAt: number;
-  ip?: string;
-  userAgent?: string;
-}
-
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 /**
@@ -29,7 +18,8 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  * under their handle (a SHA-256 of the ID), never the ID. Revoking deletes the record and leaves
  * a tombstone in one atomic step; every write checks the tombstone in the same step, so a request
  * that was in flight during a logout cannot write the session back. Reads are one lookup: a
- * revoked session has no record. Subclasses supply the storage primitives, on bytes.
+ * revoked session has no record. The per-user index holds handles only; what a listing shows is
+ * read from the (encrypted) records. Subclasses supply the storage primitives, on bytes.
  */
 export abstract class RevocableSessionStore extends Store implements OnApplicationShutdown {
   abstract readonly kind: SessionStoreKind;
@@ -50,15 +40,10 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
   protected abstract writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean>;
   /** The records of several sessions, `undefined` where there is none. */
   protected abstract readRecords(handles: string[]): Promise<(Buffer | undefined)[]>;
-  /** Adds (or replaces) a user's index entry and extends the index's TTL to cover it. */
-  protected abstract putIndexEntry(
-    userKey: string,
-    handle: string,
-    entry: Buffer,
-    ttlMs: number,
-  ): Promise<void>;
-  /** The user's index as stored: handle → entry bytes. */
-  protected abstract readIndexEntries(userKey: string): Promise<Map<string, Buffer>>;
+  /** Adds a handle to a user's index and extends the index's TTL to cover it. */
+  protected abstract addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void>;
+  /** The handles in a user's index. */
+  protected abstract readIndexEntries(userKey: string): Promise<string[]>;
   /** Deletes the record and sets a tombstone, atomically. */
   abstract revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void>;
   protected abstract removeFromIndex(userKey: string, handles: string[]): Promise<void>;
@@ -80,16 +65,18 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
 
   /** The index key part for a user ID: hashed, so no user input reaches a Redis key. */
   userKey(userId: string): string {
-    return createHash('sha256').update(userId).digest('base64url');
+    return createHash('sha256').update(userId).digest().subarray(0, 16).toString('base64url');
   }
 
   /** Adds a logged-in session to its user's index, which then lasts at least as long as it can. */
   async addToIndex(meta: SessionMetadata & { userId: string }, handle: string): Promise<void> {
-    const userKey = this.userKey(meta.userId);
-    const { createdAt, ip, userAgent } = meta;
-    const entry = this.codec.encodeIndexEntry({ createdAt, ip, userAgent }, userKey, handle);
-    const absoluteLeft = createdAt + this.lifetime.absoluteTimeout - Date.now();
-    await this.putIndexEntry(userKey, handle, entry, absoluteLeft);
+    const absoluteLeft = meta.createdAt + this.lifetime.absoluteTimeout - Date.now();
+    await this.addIndexEntry(this.userKey(meta.userId), handle, absoluteLeft);
+  }
+
+  /** The handles of a user's sessions, live or not yet pruned. */
+  async readIndex(userId: string): Promise<string[]> {
+    return this.readIndexEntries(this.userKey(userId));
   }
 
   async removeUserSessions(userId: string, handles: string[]): Promise<void> {
@@ -104,18 +91,6 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
       const decoded = this.codec.decodeSession(record, handles[i]!);
       return 'value' in decoded ? decoded.value.meta : undefined;
     });
-  }
-
-  /** The user's index; an entry that cannot be read (a retired key) maps to `undefined`. */
-  async readIndex(userId: string): Promise<Map<string, SessionIndexEntry | undefined>> {
-    const userKey = this.userKey(userId);
-    const stored = await this.readIndexEntries(userKey);
-    return new Map(
-      [...stored].map(([handle, entry]) => [
-        handle,
-        this.codec.decodeIndexEntry(entry, userKey, handle),
-      ]),
-    );
   }
 
   override get(sid: string, callback: Callback<ExpressSessionData | null>): void {

@@ -1,15 +1,20 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionEvents, type RejectionReason } from '../../lib/index.js';
 import { inspectRedis } from '../support/redis-inspect.js';
-import { login, sessionCookie, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import {
+  handleOf,
+  login,
+  sessionCookie,
+  sessionIdOf,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
 import { signedSessionCookie } from '../support/signed-cookie.js';
 
 const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
-const sidOf = (cookie: string) => decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
-const handleOf = (cookie: string) => createHash('sha256').update(sidOf(cookie)).digest('base64url');
 
 describe('encryption at rest, key rotation and migration (sample on Redis)', () => {
   const redisUrl = inject('redisUrl');
@@ -72,10 +77,16 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
       const type = await redis.client.type(key);
       if (type === 'string') dump.push((await bytes.get(key)) as Buffer);
       else dump.push(...Object.values((await bytes.hGetAll(key)) as Record<string, Buffer>));
-      expect(key).not.toContain(sidOf(cookie));
+      expect(key).not.toContain(sessionIdOf(cookie));
     }
     const text = Buffer.concat(dump).toString('latin1');
-    for (const secret of ['alice', 'rare-book-4711', 'secret-agent', '127.0.0.1', sidOf(cookie)]) {
+    for (const secret of [
+      'alice',
+      'rare-book-4711',
+      'secret-agent',
+      '127.0.0.1',
+      sessionIdOf(cookie),
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect((await sample.http.get('/cart').set('Cookie', cookie)).body.items).toEqual([
@@ -144,7 +155,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     const both = await start({ SESSION_SECRET: `${newSecret},${oldSecret}` });
     await both.http.get('/auth/me').set('Cookie', old).expect(200);
     const fresh = await login(both);
-    expect(fresh).toBe(signedSessionCookie('sid', sidOf(fresh), newSecret));
+    expect(fresh).toBe(signedSessionCookie('sid', sessionIdOf(fresh), newSecret));
     const onlyNew = await start({ SESSION_SECRET: newSecret });
     await onlyNew.http.get('/auth/me').set('Cookie', old).expect(401);
     await onlyNew.http.get('/auth/me').set('Cookie', fresh).expect(200);
@@ -205,14 +216,12 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     const start = deployment();
     const sample = await start();
     const cookie = await login(sample);
-    const record = JSON.parse((await rawRecord(sample, cookie))!.toString()) as Record<
-      string,
-      unknown
-    >;
-    const poisoned = JSON.stringify(record).replace(
-      /^\{/,
-      '{"__proto__":{"polluted":true,"user":{"id":"666"}},"constructor":{"prototype":{"polluted":true}},',
-    );
+    const record = (await rawRecord(sample, cookie))!.toString();
+    // A record is `[[meta…],{data…}]`: smuggle keys into the data object.
+    const smuggled =
+      '"__proto__":{"polluted":true,"user":{"id":"666"}},"constructor":{"prototype":{"polluted":true}},';
+    const poisoned = record.replace('],{', `],{${smuggled}`);
+    expect(poisoned).toContain('__proto__');
     await redis.client.set(recordKey(sample, cookie), poisoned, {
       expiration: { type: 'PX', value: 60_000 },
     });

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionService } from '../../lib/index.js';
 import { inspectRedis } from '../support/redis-inspect.js';
-import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import { handleOf, login, startSample, type SampleUnderTest } from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -138,7 +138,7 @@ describe('session lifecycle across two sample instances on one Redis', () => {
         statuses.every((s) => s < 500),
         String(statuses),
       ).toBe(true);
-      const handle = await handleOf(cookie);
+      const handle = handleOf(cookie);
       expect(await redis.client.exists(redis.recordKey(shared.SESSION_KEY_PREFIX, handle))).toBe(0);
       await me(a, cookie).expect(401);
       await me(b, cookie).expect(401);
@@ -156,7 +156,7 @@ describe('session lifecycle across two sample instances on one Redis', () => {
       const [cookies] = await Promise.all([Promise.all(logins), Promise.all(revokes)]);
       const alive: string[] = [];
       for (const cookie of cookies)
-        if ((await me(a, cookie)).status === 200) alive.push(await handleOf(cookie));
+        if ((await me(a, cookie)).status === 200) alive.push(handleOf(cookie));
       const listed = (await service.list('2')).map((s) => s.id);
       // Every session still usable is in the index (so revokeAll can reach it), and vice versa.
       expect(new Set(listed)).toEqual(new Set(alive));
@@ -174,10 +174,4 @@ describe('session lifecycle across two sample instances on one Redis', () => {
     const ttls = await Promise.all(keys.map((key) => redis.client.pTTL(key)));
     expect(keys.filter((_, i) => ttls[i]! <= 0)).toEqual([]);
   });
-
-  async function handleOf(cookie: string): Promise<string> {
-    const { createHash } = await import('node:crypto');
-    const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
-    return createHash('sha256').update(sid).digest('base64url');
-  }
 });

@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectRedis } from '../support/redis-inspect.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import { handleOf, login, startSample, type SampleUnderTest } from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const handleOf = (cookie: string) =>
-  createHash('sha256')
-    .update(decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!)
-    .digest('base64url');
 
 // Its own Redis: the command counts below must not see other test files' traffic.
 describe.each(['redis', 'memory'] as const)(

@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { loadSampleConfig } from '../../sample/config/sample-config.js';
 import { createSampleApp } from '../../sample/create-sample-app.js';
+import { sessionHandle } from '../../lib/session-handle.js';
 
 /** A running sample app and a supertest client for it. */
 export interface SampleUnderTest {
@@ -48,4 +49,14 @@ export async function login(
   const req = sample.http.post('/auth/login').send({ username, password: `${username}-password` });
   const res = await (cookie ? req.set('Cookie', cookie) : req).expect(200);
   return sessionCookie(res);
+}
+
+/** The session ID inside a signed session cookie (`name=s%3A<id>.<signature>`). */
+export function sessionIdOf(cookie: string): string {
+  return decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+}
+
+/** The opaque handle the module stores and lists a cookie's session under. */
+export function handleOf(cookie: string): string {
+  return sessionHandle(sessionIdOf(cookie));
 }
