@@ -30,7 +30,8 @@ export interface SessionEventMap {
   destroyed: { handle: string; userId?: string };
   revoked: { handle: string; userId: string; cause: RevocationCause };
   expired: { handle: string; userId?: string; reason: ExpiryReason };
-  rejected: { handle: string; reason: RejectionReason };
+  /** `ip` is the client's address (`req.ip`), to rate-limit brute force on. */
+  rejected: { handle: string; reason: RejectionReason; ip?: string };
 }
 
 /** The name of a lifecycle event. */

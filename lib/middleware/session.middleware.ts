@@ -1,6 +1,8 @@
 import { HttpException, Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, RequestHandler, Response } from 'express';
 import expressSession, { type Store } from 'express-session';
+import onHeaders from 'on-headers';
+import { requestContext } from '../events/request-context.js';
 import { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { sessionHandle } from '../session-handle.js';
@@ -17,7 +19,8 @@ import { readSessionCookie } from './session-cookie.js';
 /**
  * @internal Mounted by SessionModule on its routes: loads the session with express-session.
  * A store failure does not fail the request here; it is recorded on the request, so routes that
- * use the session answer 503 and routes that do not still work.
+ * use the session answer 503 and routes that do not still work. Responses that set, clear or
+ * may depend on the session get `Cache-Control: no-store`.
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware {
@@ -52,37 +55,40 @@ export class SessionMiddleware implements NestMiddleware {
   }
 
   use(req: SessionRequest, res: Response, next: NextFunction): void {
+    const plain = !req.secure && this.onPlainHttp !== undefined;
+    const name = plain ? this.options.cookieNames.plain : this.options.cookieNames.secure;
     const handler = req.secure ? this.onHttps : (this.onPlainHttp ?? this.warnPlainHttp(req));
-    this.reportTamperedCookie(req);
-    let continued = false;
-    handler(req, res, (err?: unknown) => {
-      if (err instanceof SessionRevokedError) {
-        // An end-of-request save of a session revoked meanwhile: refused, as it should be.
-      } else if (err instanceof HttpException) {
-        this.logger.warn(`Session not saved: ${err.message}`);
-      } else if (err !== undefined) {
-        req[SESSION_STORE_FAILURE] = err;
-        this.logger.error(`Session store failed: ${errorMessage(err)}`);
-      }
-      // express-session reports a failed end-of-request save through next() after the response;
-      // by then the route has run, so it is logged above and not passed on.
-      if (continued) return;
-      continued = true;
-      next();
-    });
-  }
-
-  // express-session silently starts a new session for a forged or tampered cookie; an app that
-  // wants to detect brute force needs to hear of it.
-  private reportTamperedCookie(req: SessionRequest): void {
-    const name =
-      req.secure || !this.onPlainHttp
-        ? this.options.cookieNames.secure
-        : this.options.cookieNames.plain;
     const cookie = readSessionCookie(req.headers.cookie, name, this.options.secrets);
     if (cookie.kind === 'tampered') {
-      this.events.emit('rejected', { handle: sessionHandle(cookie.raw), reason: 'tampered' });
+      // express-session silently starts a new session for it; an app watching for brute force
+      // needs to hear of it.
+      const handle = sessionHandle(cookie.raw);
+      this.events.emit('rejected', { handle, reason: 'tampered', ip: req.ip });
     }
+    // Registered before express-session's own hook, so it runs after it and sees its Set-Cookie.
+    onHeaders(res, () => {
+      if (cookie.kind !== 'absent' || setsCookie(res, name)) {
+        res.setHeader('Cache-Control', 'no-store');
+      }
+    });
+    let continued = false;
+    requestContext.run({ ip: req.ip }, () =>
+      handler(req, res, (err?: unknown) => {
+        if (err instanceof SessionRevokedError) {
+          // An end-of-request save of a session revoked meanwhile: refused, as it should be.
+        } else if (err instanceof HttpException) {
+          this.logger.warn(`Session not saved: ${err.message}`);
+        } else if (err !== undefined) {
+          req[SESSION_STORE_FAILURE] = err;
+          this.logger.error(`Session store failed: ${errorMessage(err)}`);
+        }
+        // express-session reports a failed end-of-request save through next() after the
+        // response; by then the route has run, so it is logged above and not passed on.
+        if (continued) return;
+        continued = true;
+        next();
+      }),
+    );
   }
 
   private warnPlainHttp(req: SessionRequest): RequestHandler {
@@ -98,4 +104,10 @@ export class SessionMiddleware implements NestMiddleware {
     }
     return this.onHttps;
   }
+}
+
+function setsCookie(res: Response, name: string): boolean {
+  const header = res.getHeader('set-cookie');
+  const cookies = Array.isArray(header) ? header : header === undefined ? [] : [String(header)];
+  return cookies.some((cookie) => cookie.startsWith(`${name}=`));
 }

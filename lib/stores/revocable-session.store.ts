@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Store, type SessionData as ExpressSessionData } from 'express-session';
-import type { SessionEvents } from '../events/session-events.js';
+import { requestContext } from '../events/request-context.js';
+import type { RejectionReason, SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import type { SessionMetadata } from '../session-data.interface.js';
 import { sessionHandle } from '../session-handle.js';
@@ -123,18 +124,18 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
     const record = await this.readRecord(handle);
     if (record === undefined) {
       if (await this.isRevoked(handle)) {
-        this.events.emit('rejected', { handle, reason: 'revoked' });
+        this.reject(handle, 'revoked');
         return null;
       }
       const legacy = await this.readLegacySession(sid);
       if (legacy) return this.migrate(sid, handle, legacy);
-      this.events.emit('rejected', { handle, reason: 'unknown' });
+      this.reject(handle, 'unknown');
       return null;
     }
     const decoded = this.codec.decodeSession(record, handle);
     if ('failure' in decoded) {
       const reason = decoded.failure === 'malformed' ? 'unknown' : 'undecryptable';
-      this.events.emit('rejected', { handle, reason });
+      this.reject(handle, reason);
       return null;
     }
     return decoded.value;
@@ -149,9 +150,13 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
     if (ttlMs <= 0) return this.revokeRecord(handle, this.lifetime.tombstoneTtl(meta, now));
     const record = this.codec.encodeSession(session, meta, handle);
     if (!(await this.writeRecord(handle, record, ttlMs))) {
-      this.events.emit('rejected', { handle, reason: 'write-after-revoke' });
+      this.reject(handle, 'write-after-revoke');
       throw new SessionRevokedError();
     }
+  }
+
+  private reject(handle: string, reason: RejectionReason): void {
+    this.events.emit('rejected', { handle, reason, ip: requestContext.getStore()?.ip });
   }
 
   // Stores a legacy session in the new form (hashed key, encrypted) and deletes the old copy.
