@@ -8,6 +8,7 @@ export {
   type SessionEventName,
 } from './events/session-events.js';
 export { RevokedSessionGuard } from './guards/revoked-session.guard.js';
+export { SameOriginGuard } from './guards/same-origin.guard.js';
 export { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
 export type { ExpiryReason } from './lifetime/session-lifetime.js';
 export { SESSION_MODULE_OPTIONS } from './session.constants.js';

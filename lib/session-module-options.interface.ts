@@ -125,6 +125,11 @@ export interface SessionModuleOptions {
   maxSessionBytes?: number;
   /** Moving sessions from connect-redis or from before encryption. */
   migration?: SessionMigrationOptions;
+  /**
+   * Origins besides the app's own (`<protocol>://<host>` of the request) that SameOriginGuard
+   * accepts state-changing requests from, e.g. `['https://admin.example.com']`. Default: none.
+   */
+  allowedOrigins?: string[];
   /** Routes the session middleware is mounted on. Default: every route. */
   forRoutes?: SessionRoute[];
   /** Routes the session middleware skips, such as a health check. */

@@ -11,6 +11,7 @@ import {
 import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { SessionEvents } from './events/session-events.js';
 import { RevokedSessionGuard } from './guards/revoked-session.guard.js';
+import { SameOriginGuard } from './guards/same-origin.guard.js';
 import { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
 import { SessionMiddleware } from './middleware/session.middleware.js';
 import { resolveSessionOptions } from './options/resolve-session-options.js';
@@ -69,6 +70,7 @@ const globalInterceptorProvider: Provider = {
     UserSessionIndex,
     SessionService,
     RevokedSessionGuard,
+    SameOriginGuard,
     IdleTimeoutInterceptor,
     globalGuardProvider,
     globalInterceptorProvider,
@@ -77,6 +79,7 @@ const globalInterceptorProvider: Provider = {
     SessionService,
     SessionEvents,
     RevokedSessionGuard,
+    SameOriginGuard,
     IdleTimeoutInterceptor,
     sessionLifetimeProvider,
     SESSION_STORE,

@@ -1,11 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { SessionModule, type SessionModuleOptions } from 'nestjs-secure-session';
+import { APP_GUARD } from '@nestjs/core';
+import { SameOriginGuard, SessionModule, type SessionModuleOptions } from 'nestjs-secure-session';
 import { AuthController } from './auth/auth.controller.js';
 import { UsersService } from './auth/users.service.js';
 import { CartController } from './cart/cart.controller.js';
 import type { SampleConfig } from './config/sample-config.js';
 import { SAMPLE_CONFIG, SampleConfigModule } from './config/sample-config.module.js';
 import { HealthController } from './health/health.controller.js';
+import { WebController } from './web/web.controller.js';
 
 /** Turns the sample's environment into SessionModule options. */
 export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
@@ -44,8 +46,9 @@ export class AppModule {
           useFactory: sessionOptionsFrom,
         }),
       ],
-      controllers: [AuthController, CartController, HealthController],
-      providers: [UsersService],
+      controllers: [AuthController, CartController, HealthController, WebController],
+      // No state-changing request from another site, on any route.
+      providers: [UsersService, { provide: APP_GUARD, useExisting: SameOriginGuard }],
     };
   }
 }

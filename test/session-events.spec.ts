@@ -86,7 +86,14 @@ describe('session lifecycle events', () => {
     const res = await sample.http.get('/auth/me').set('Cookie', forged).expect(401);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(seen).toEqual([
-      { event: 'rejected', payload: { handle: expect.any(String), reason: 'unknown', ip: expect.stringMatching(/127\.0\.0\.1/) } },
+      {
+        event: 'rejected',
+        payload: {
+          handle: expect.any(String),
+          reason: 'unknown',
+          ip: expect.stringMatching(/127\.0\.0\.1/),
+        },
+      },
     ]);
   });
 });

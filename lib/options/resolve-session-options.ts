@@ -76,6 +76,7 @@ export function resolveSessionOptions(
     encryptionKeys: encryption.keys,
     maxSessionBytes: options.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
     migration: options.migration ?? {},
+    allowedOrigins: options.allowedOrigins ?? [],
     forRoutes: options.forRoutes ?? [...SESSION_DEFAULTS.forRoutes],
     exclude: options.exclude ?? [],
   };

@@ -38,6 +38,7 @@ export interface ResolvedSessionOptions {
   encryptionKeys: EncryptionKey[];
   maxSessionBytes: number;
   migration: SessionMigrationOptions;
+  allowedOrigins: string[];
   forRoutes: SessionRoute[];
   exclude: SessionExcludedRoute[];
 }

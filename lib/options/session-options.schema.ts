@@ -185,6 +185,14 @@ export class SessionOptionsSchema {
   migration?: MigrationOptionsSchema;
 
   @IsOptional()
+  @IsArray({ message: 'must be an array of origins' })
+  @Matches(/^https?:\/\/[^/\s]+$/, {
+    each: true,
+    message: "must hold origins such as 'https://app.example.com' (scheme and host, no path)",
+  })
+  allowedOrigins?: string[];
+
+  @IsOptional()
   @IsArray({ message: 'must be an array of routes' })
   forRoutes?: unknown[];
 

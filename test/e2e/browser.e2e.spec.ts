@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startSample, type SampleUnderTest } from '../support/sample-app.js';
+import { hasOpenssl, startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM) && hasOpenssl();
+if (!available && process.env.REQUIRE_BROWSER) {
+  throw new Error(
+    `The browser test needs Chromium at ${CHROMIUM} (apt-get install -y chromium) and openssl`,
+  );
+}
+
+// A real Chromium against the sample behind a TLS-terminating proxy, as in production.
+describe.skipIf(!available)('the sample in a real browser (headless Chromium over HTTPS)', () => {
+  let sample: SampleUnderTest;
+  let proxy: TlsProxy;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sample = await startSample({ REDIS_URL: inject('redisUrl'), TRUST_PROXY: 'loopback' });
+    await sample.app.listen(0, '127.0.0.1');
+    const { port } = sample.app.getHttpServer().address() as AddressInfo;
+    proxy = await startTlsProxy({ host: '127.0.0.1', port });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--ignore-certificate-errors',
+      ],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await sample?.close();
+  });
+
+  it('signs in keeping the cart, stores a hardened cookie scripts cannot read, signs out for good', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/`);
+    await page.fill('#cart input[name=item]', 'blue-teapot');
+    await page.click('#cart button');
+    await expect.poll(() => page.textContent('#items')).toBe('blue-teapot');
+
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', 'alice-password');
+    await Promise.all([page.waitForURL('**/account'), page.click('#login button')]);
+    expect(await page.textContent('#user')).toBe('alice');
+    expect(await page.textContent('#items')).toBe('blue-teapot');
+
+    const cookies = await context.cookies();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({
+      name: '__Host-sid',
+      path: '/',
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Lax',
+      expires: -1,
+    });
+    expect(cookies[0]!.domain).toBe('localhost');
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+
+    await Promise.all([page.waitForURL(`${proxy.url}/`), page.click('#logout')]);
+    expect(await context.cookies()).toEqual([]);
+    await page.goBack();
+    await expect.poll(() => page.url()).toMatch(/\/account$/);
+    expect(await page.textContent('h1')).toBe('Signed out');
+    expect(await page.content()).not.toContain('alice');
+    await context.close();
+  });
+
+  it('does not let another site make the browser change state (cross-site POST refused)', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/`);
+    await page.fill('input[name=username]', 'bob');
+    await page.fill('input[name=password]', 'bob-password');
+    await Promise.all([page.waitForURL('**/account'), page.click('#login button')]);
+
+    // An attacker's page (another origin) makes the browser submit a form to the app. SameSite=Lax
+    // keeps the cookie off a cross-site POST, and the Origin / Fetch-Metadata check refuses it.
+    const attacker = await context.newPage();
+    const form = `<form method="POST" action="${proxy.url}/cart"><input name="item" value="planted"></form>`;
+    await attacker.goto(`data:text/html,${encodeURIComponent(form)}`);
+    const [response] = await Promise.all([
+      attacker.waitForResponse(`${proxy.url}/cart`),
+      attacker.evaluate(() => document.forms[0]!.submit()),
+    ]);
+    expect(response.status()).toBe(403);
+    await page.reload();
+    expect(await page.textContent('#user')).toBe('bob');
+    expect(await page.textContent('#items')).not.toContain('planted');
+    await context.close();
+  });
+});

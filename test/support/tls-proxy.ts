@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A TLS-terminating reverse proxy on loopback, as production puts in front of the app. */
+export interface TlsProxy {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves https://localhost:<port> with a throwaway self-signed certificate (made with the
+ * openssl CLI) and forwards to `target` over http with `X-Forwarded-Proto: https`, keeping the
+ * Host header, as nginx or a load balancer would.
+ */
+export async function startTlsProxy(target: { host: string; port: number }): Promise<TlsProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'nss-tls-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const server: Server = createServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+    (req, res) => {
+      const upstream = httpRequest(
+        {
+          ...target,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, 'x-forwarded-proto': 'https' },
+        },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+    },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `https://localhost:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Whether the openssl CLI is there to make the certificate. */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
