@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { SameOriginGuard, SessionModule, type SessionModuleOptions } from 'nestjs-secure-session';
+import { SessionAuditService } from './audit/session-audit.service.js';
 import { AuthController } from './auth/auth.controller.js';
 import { UsersService } from './auth/users.service.js';
 import { CartController } from './cart/cart.controller.js';
@@ -48,7 +49,11 @@ export class AppModule {
       ],
       controllers: [AuthController, CartController, HealthController, WebController],
       // No state-changing request from another site, on any route.
-      providers: [UsersService, { provide: APP_GUARD, useExisting: SameOriginGuard }],
+      providers: [
+        UsersService,
+        SessionAuditService,
+        { provide: APP_GUARD, useExisting: SameOriginGuard },
+      ],
     };
   }
 }

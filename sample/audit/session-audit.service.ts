@@ -1,0 +1,28 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { SessionEvents, type SessionEventName } from 'nestjs-secure-session';
+
+const EVENTS: SessionEventName[] = [
+  'created',
+  'regenerated',
+  'destroyed',
+  'revoked',
+  'expired',
+  'rejected',
+];
+
+/**
+ * Writes every session lifecycle event to the log: an audit trail, and the place to watch (or
+ * rate-limit) `rejected` bursts from one address. Events carry opaque handles, never session IDs.
+ */
+@Injectable()
+export class SessionAuditService implements OnModuleInit {
+  private readonly logger = new Logger('SessionAudit');
+
+  constructor(private readonly events: SessionEvents) {}
+
+  onModuleInit(): void {
+    for (const event of EVENTS) {
+      this.events.on(event, (payload) => this.logger.log(`${event} ${JSON.stringify(payload)}`));
+    }
+  }
+}
