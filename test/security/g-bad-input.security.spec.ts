@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { malformedCookieHeaders, malformedSessionHandles } from '../support/malformed-input.js';
+import { rawRequest } from '../support/raw-http.js';
+import { inspectRedis } from '../support/redis-inspect.js';
+import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+
+const ROUTES: [method: string, path: string, body: string, protectedRoute: boolean][] = [
+  ['GET', '/auth/me', '', true],
+  ['GET', '/auth/sessions', '', true],
+  ['DELETE', '/auth/sessions', '', true],
+  ['GET', '/account', '', false],
+  ['GET', '/cart', '', false],
+  ['POST', '/cart', '{"item":"x"}', false],
+  ['POST', '/auth/logout', '', false],
+];
+
+async function inBatches<T>(
+  items: T[],
+  size: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+// SECURITY.md group G: bad input.
+describe('G. bad input, generated', () => {
+  const secret = randomBytes(32).toString('hex');
+  let sample: SampleUnderTest;
+  let port: number;
+
+  beforeAll(async () => {
+    sample = await startSample({ REDIS_URL: inject('redisUrl'), SESSION_SECRET: secret });
+    await sample.app.listen(0, '127.0.0.1');
+    port = (sample.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => sample?.close());
+
+  it('G24/G25: thousands of malformed Cookie headers on every route: never a 500, never authenticated, only well-formed Redis keys', async () => {
+    const cookies = malformedCookieHeaders(secret);
+    expect(cookies.length).toBeGreaterThanOrEqual(2500);
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    await inBatches(cookies, 25, async (cookie) => {
+      for (const [method, path, body, isProtected] of ROUTES) {
+        const status = await rawRequest(port, method, path, cookie, body);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        // 0: the HTTP parser closed the connection on a header it will not read, before any code ran.
+        if (status >= 500 || (isProtected && status >= 200 && status < 300)) {
+          failures.push(
+            `${status} ${method} ${path} Cookie: ${JSON.stringify(cookie.slice(0, 80))}`,
+          );
+        }
+      }
+    });
+    expect(failures).toEqual([]);
+    // Nearly every request reached the app and got an answer (0: the HTTP parser refused it).
+    const total = cookies.length * ROUTES.length;
+    expect(statuses.get(0) ?? 0).toBeLessThan(total * 0.05);
+    expect(statuses.get(401)).toBeGreaterThan(cookies.length);
+    // The process is alive and still serves real users.
+    await sample.http.get('/health').expect(200);
+    const cookie = await login(sample);
+    await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
+
+    const redis = await inspectRedis(inject('redisUrl'));
+    const keys = await redis.keys(sample.keyPrefix);
+    await redis.close();
+    const prefix = sample.keyPrefix.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    const expected = new RegExp(`^${prefix}(s:\\{[\\w-]{22}\\}(:revoked)?|u:\\{[\\w-]{22}\\})$`);
+    expect(keys.filter((key) => !expected.test(key))).toEqual([]);
+  }, 180_000);
+
+  it('G25: malformed session handles in /auth/sessions/:id: 404, never a 500, nothing revoked', async () => {
+    const cookie = await login(sample, 'bob');
+    const other = await login(sample, 'bob');
+    const failures: string[] = [];
+    await inBatches(malformedSessionHandles(), 20, async (handle) => {
+      const status = await rawRequest(port, 'DELETE', `/auth/sessions/${handle}`, cookie);
+      if (status !== 404) failures.push(`${status} ${handle}`);
+    });
+    expect(failures).toEqual([]);
+    await sample.http.get('/auth/me').set('Cookie', other).expect(200);
+  });
+});
