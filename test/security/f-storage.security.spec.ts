@@ -16,7 +16,7 @@ import { signedSessionCookie } from '../support/signed-cookie.js';
 
 const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 
-describe('encryption at rest, key rotation and migration (sample on Redis)', () => {
+describe('F. storage and encryption: at rest, key rotation, migration (sample on Redis)', () => {
   const redisUrl = inject('redisUrl');
   const K1 = newKey('k1');
   const K2 = newKey('k2');
@@ -56,7 +56,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     await redis.close();
   });
 
-  it('leaves nothing readable in Redis after login: no user name, cart item, IP or user agent', async () => {
+  it('F21/F23: leaves nothing readable in Redis after login: no user name, cart item, IP, user agent or session ID', async () => {
     const start = deployment();
     const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
     const anonymous = sessionCookie(
@@ -94,7 +94,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     ]);
   });
 
-  it('logs a tampered, truncated or moved record out cleanly (401, reported), never a 500', async () => {
+  it('F21/F22: logs a tampered, truncated or moved record out cleanly (401, reported), never a 500', async () => {
     const start = deployment();
     const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
     const seen = rejections(sample);
@@ -116,7 +116,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     expect(seen.filter((r) => r === 'undecryptable')).toHaveLength(3);
   });
 
-  it('rotates keys without logging anyone out, re-encrypts on write, and logs out a retired key cleanly', async () => {
+  it('F22: rotates keys without logging anyone out, re-encrypts on write, and logs out a retired key cleanly', async () => {
     const start = deployment();
     const before = await start({ SESSION_ENCRYPTION_KEYS: K1 });
     const rotated = await login(before, 'alice');
@@ -135,7 +135,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     expect(seen).toEqual(['undecryptable']);
   });
 
-  it('stops startup with a clear message for a key of the wrong length', async () => {
+  it('F22: stops startup with a clear message for a key of the wrong length', async () => {
     const start = deployment();
     await expect(
       start({ SESSION_ENCRYPTION_KEYS: randomBytes(16).toString('base64') }),
@@ -144,7 +144,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     );
   });
 
-  it('rotates cookie-signing secrets: the first signs, all verify, a removed one no longer verifies', async () => {
+  it('A4: rotates cookie-signing secrets: the first signs, all verify, a removed one no longer verifies', async () => {
     const start = deployment();
     const [oldSecret, newSecret] = [
       randomBytes(32).toString('hex'),
@@ -161,7 +161,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     await onlyNew.http.get('/auth/me').set('Cookie', fresh).expect(200);
   });
 
-  it('migrates a connect-redis session on first use: same cookie, still logged in, old key gone', async () => {
+  it('F: migrates a connect-redis session on first use: same cookie, still logged in, old key gone', async () => {
     const start = deployment();
     const secret = randomBytes(32).toString('hex');
     const legacyPrefix = `test-legacy-${randomUUID()}:`;
@@ -193,7 +193,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     ).toHaveLength(1);
   });
 
-  it('reads records from before encryption only when told to, and encrypts them on their next write', async () => {
+  it('F21: reads records from before encryption only when told to, and encrypts them on their next write', async () => {
     const start = deployment();
     const plain = await start();
     const cookie = await login(plain);
@@ -212,7 +212,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     await strict.http.get('/auth/me').set('Cookie', cookie).expect(200);
   });
 
-  it('does not let a stored record with __proto__ pollute prototypes or smuggle properties', async () => {
+  it('G26: does not let a stored record with __proto__ pollute prototypes or smuggle properties', async () => {
     const start = deployment();
     const sample = await start();
     const cookie = await login(sample);
@@ -231,7 +231,7 @@ describe('encryption at rest, key rotation and migration (sample on Redis)', () 
     expect((Object.prototype as Record<string, unknown>).user).toBeUndefined();
   });
 
-  it('refuses a session write over maxSessionBytes with 413 and keeps the session as it was', async () => {
+  it('G27: refuses a session write over maxSessionBytes with 413 and keeps the session as it was', async () => {
     const start = deployment();
     const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
     const cookie = await login(sample);

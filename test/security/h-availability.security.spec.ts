@@ -14,7 +14,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
   }
 }
 
-describe('sample app when Redis goes away and comes back', () => {
+describe('H. availability: the sample when Redis goes away, stalls and comes back', () => {
   let redis: RedisServer;
   let sample: SampleUnderTest;
 
@@ -28,7 +28,7 @@ describe('sample app when Redis goes away and comes back', () => {
     await redis?.stop();
   });
 
-  it('answers 503 (never 200, never a hang) while Redis is down, keeps public routes up, then recovers', async () => {
+  it('H28/E20: answers 503 (never 200, never a hang) while Redis is down, keeps public routes up, then recovers with data kept', async () => {
     const cookie = await login(sample);
     await sample.http.post('/cart').set('Cookie', cookie).send({ item: 'book' }).expect(200);
 
@@ -62,11 +62,11 @@ describe('sample app when Redis goes away and comes back', () => {
     });
   });
 
-  it('answers 503 within the command timeout while Redis is up but not answering (CLIENT PAUSE)', async () => {
+  it('H29: answers 503 within the command timeout while Redis is up but not answering (CLIENT PAUSE)', async () => {
     const cookie = await login(sample);
     const admin = await inspectRedis(redis.url);
     try {
-      await admin.client.sendCommand(['CLIENT', 'PAUSE', '4000', 'ALL']);
+      await admin.client.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
       const me = await sample.http.get('/auth/me').set('Cookie', cookie).timeout(BOUNDED_MS);
       expect(me.status).toBe(503);
     } finally {
@@ -75,4 +75,54 @@ describe('sample app when Redis goes away and comes back', () => {
     }
     await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
   });
+
+  it('H28: under steady load while Redis flaps, nobody gets in without a valid session and no acknowledged write is lost', async () => {
+    const WORKERS = 6;
+    const revoked = await login(sample, 'bob');
+    await sample.http.post('/auth/logout').set('Cookie', revoked).expect(204);
+    const cookies = await Promise.all(Array.from({ length: WORKERS }, () => login(sample)));
+    const acknowledged: string[][] = cookies.map(() => []);
+    const violations: string[] = [];
+    const seen = new Map<number, number>();
+    let running = true;
+
+    const worker = async (w: number) => {
+      for (let n = 0; running && n < 80; n++) {
+        const item = `w${w}-${n}`;
+        const write = await sample.http
+          .post('/cart')
+          .set('Cookie', cookies[w]!)
+          .send({ item })
+          .timeout(BOUNDED_MS);
+        if (write.status === 200) acknowledged[w]!.push(item);
+        else if (write.status !== 503) violations.push(`write ${write.status}`);
+        const me = await sample.http.get('/auth/me').set('Cookie', cookies[w]!).timeout(BOUNDED_MS);
+        if (me.status !== 200 && me.status !== 503) violations.push(`me ${me.status}`);
+        const replay = await sample.http.get('/auth/me').set('Cookie', revoked).timeout(BOUNDED_MS);
+        if (replay.status !== 401 && replay.status !== 503)
+          violations.push(`revoked cookie ${replay.status}`);
+        for (const { status } of [write, me, replay]) seen.set(status, (seen.get(status) ?? 0) + 1);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    };
+    const flapper = async () => {
+      for (let flap = 0; flap < 3; flap++) {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await redis.stop();
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await redis.start();
+      }
+      await eventually(async () => (await sample.http.get('/health')).status === 200);
+      running = false;
+    };
+    await Promise.all([flapper(), ...cookies.map((_, w) => worker(w))]);
+
+    expect(violations).toEqual([]);
+    expect(seen.get(503)).toBeGreaterThan(0); // the outages did hit the load
+    expect(seen.get(200)).toBeGreaterThan(0);
+    for (let w = 0; w < WORKERS; w++) {
+      const cart = await sample.http.get('/cart').set('Cookie', cookies[w]!).expect(200);
+      expect(cart.body.items).toEqual(expect.arrayContaining(acknowledged[w]!));
+    }
+  }, 60_000);
 });

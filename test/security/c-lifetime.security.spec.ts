@@ -7,7 +7,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Its own Redis: the command counts below must not see other test files' traffic.
 describe.each(['redis', 'memory'] as const)(
-  'idle timeout, absolute lifetime and sliding renewal (sample on %s)',
+  'C. lifetime: idle timeout, absolute lifetime and sliding renewal (sample on %s)',
   (kind) => {
     const IDLE = 1500;
     const ABSOLUTE = 3000;
@@ -32,14 +32,14 @@ describe.each(['redis', 'memory'] as const)(
 
     const me = (cookie: string) => sample.http.get('/auth/me').set('Cookie', cookie);
 
-    it('refuses a cookie replayed after the idle timeout with 401', async () => {
+    it('C10: refuses a cookie replayed after the idle timeout with 401', async () => {
       const cookie = await login(sample);
       await me(cookie).expect(200);
       await sleep(IDLE + 100);
       await me(cookie).expect(401);
     });
 
-    it('keeps an active session alive past the idle timeout by sliding renewal', async () => {
+    it('C10: keeps an active session alive past the idle timeout by sliding renewal', async () => {
       const cookie = await login(sample);
       const started = Date.now();
       while (Date.now() - started < IDLE * 1.5) {
@@ -48,7 +48,7 @@ describe.each(['redis', 'memory'] as const)(
       }
     });
 
-    it('ends a session at its absolute lifetime however active it is, and its TTL never outlives it', async () => {
+    it('C11: ends a session at its absolute lifetime however active it is, and its TTL never outlives it', async () => {
       const cookie = await login(sample);
       const loggedInAt = Date.now();
       const key = redis.recordKey(sample.keyPrefix, handleOf(cookie));
@@ -76,7 +76,7 @@ describe.each(['redis', 'memory'] as const)(
     });
 
     it.runIf(kind === 'redis')(
-      'costs exactly one Redis command per authenticated read-only request, and no write until renewal is due',
+      'C12: costs exactly one Redis command per authenticated read-only request, and no write until renewal is due',
       async () => {
         const cookie = await login(sample);
         await redis.client.configResetStat();
@@ -98,7 +98,7 @@ describe.each(['redis', 'memory'] as const)(
     );
 
     it.runIf(kind === 'redis')(
-      'lets no anonymous or cookieless request write to Redis',
+      'H30: lets no anonymous or cookieless request write to Redis',
       async () => {
         await redis.client.configResetStat();
         for (const path of ['/cart', '/auth/me', '/health']) await sample.http.get(path);
