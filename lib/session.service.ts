@@ -194,15 +194,21 @@ export class SessionService {
     const kept = Object.fromEntries(
       keep.filter((key) => old[key] !== undefined).map((key) => [key, old[key]]),
     );
-    if (old.meta) {
-      await this.storeCall((done) => old.regenerate(done));
-    } else {
-      // Never stored (every stored session has meta), so there is nothing to destroy or deny:
-      // just a new ID, without writing a tombstone for an ID no client ever had.
-      req.sessionStore.generate(req);
+    try {
+      if (old.meta) {
+        await this.storeCall((done) => old.regenerate(done));
+      } else {
+        // Never stored (every stored session has meta), so there is nothing to destroy or deny:
+        // just a new ID, without writing a tombstone for an ID no client ever had.
+        req.sessionStore.generate(req);
+      }
+      Object.assign(requireSession(req), kept, data, { meta });
+      await this.save(req);
+    } catch (err) {
+      // A new session that could not be stored must not reach the client as a cookie.
+      Reflect.deleteProperty(req, 'session');
+      throw err;
     }
-    Object.assign(requireSession(req), kept, data, { meta });
-    await this.save(req);
   }
 
   // Runs a callback-style express-session operation; a store failure becomes a 503 (its cause is

@@ -43,6 +43,12 @@ describe('H. availability: the sample when Redis goes away, stalls and comes bac
     ).toBe(503);
     expect((await down(sample.http.post('/cart').send({ item: 'pen' }))).status).toBe(503);
     expect((await down(sample.http.post('/auth/logout').set('Cookie', cookie))).status).toBe(503);
+    // D14: a login whose regenerate cannot be stored fails, and hands out no session.
+    const loginDown = await down(
+      sample.http.post('/auth/login').send({ username: 'bob', password: 'bob-password' }),
+    );
+    expect(loginDown.status).toBe(503);
+    expect(loginDown.headers['set-cookie']).toBeUndefined();
     // The guard fails closed: a protected route is never let through without the store.
     expect((await down(sample.http.get('/auth/sessions').set('Cookie', cookie))).status).toBe(503);
     expect((await down(sample.http.get('/health'))).body).toEqual({
