@@ -38,6 +38,17 @@ class BenchController {
   me(@Session('meta') meta: { userId?: string }) {
     return { user: { id: meta.userId } };
   }
+
+  @Get('auth/sessions')
+  list(@Session('meta') meta: { userId: string }, @Req() req: Request) {
+    return this.sessions.list(meta.userId, req);
+  }
+
+  @Post('auth/revoke-all')
+  @HttpCode(200)
+  async revokeAll(@Session('meta') meta: { userId: string }) {
+    return { revoked: await this.sessions.revokeAll(meta.userId) };
+  }
 }
 
 @Module({})

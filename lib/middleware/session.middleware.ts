@@ -2,7 +2,6 @@ import { HttpException, Inject, Injectable, Logger, type NestMiddleware } from '
 import type { NextFunction, RequestHandler, Response } from 'express';
 import expressSession, { type Store } from 'express-session';
 import onHeaders from 'on-headers';
-import { requestContext } from '../events/request-context.js';
 import { SessionEvents } from '../events/session-events.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { sessionHandle } from '../session-handle.js';
@@ -31,7 +30,7 @@ export class SessionMiddleware implements NestMiddleware {
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-    @Inject(SESSION_STORE) store: RevocableSessionStore,
+    @Inject(SESSION_STORE) private readonly store: RevocableSessionStore,
     private readonly events: SessionEvents,
   ) {
     const handler = (name: string, secure: boolean): RequestHandler =>
@@ -58,37 +57,46 @@ export class SessionMiddleware implements NestMiddleware {
     const plain = !req.secure && this.onPlainHttp !== undefined;
     const name = plain ? this.options.cookieNames.plain : this.options.cookieNames.secure;
     const handler = req.secure ? this.onHttps : (this.onPlainHttp ?? this.warnPlainHttp(req));
-    const cookie = readSessionCookie(req.headers.cookie, name, this.options.secrets);
-    if (cookie.kind === 'tampered') {
-      // express-session silently starts a new session for it; an app watching for brute force
-      // needs to hear of it.
-      const handle = sessionHandle(cookie.raw);
-      this.events.emit('rejected', { handle, reason: 'tampered', ip: req.ip });
+    const hasCookie = req.headers.cookie?.includes(`${name}=`) === true;
+    if (hasCookie) {
+      res.setHeader('Cache-Control', 'no-store');
+    } else {
+      // Registered before express-session's own hook, so it runs after it and sees its Set-Cookie.
+      onHeaders(res, () => {
+        if (setsCookie(res, name)) res.setHeader('Cache-Control', 'no-store');
+      });
     }
-    // Registered before express-session's own hook, so it runs after it and sees its Set-Cookie.
-    onHeaders(res, () => {
-      if (cookie.kind !== 'absent' || setsCookie(res, name)) {
-        res.setHeader('Cache-Control', 'no-store');
-      }
-    });
     let continued = false;
-    requestContext.run({ ip: req.ip }, () =>
-      handler(req, res, (err?: unknown) => {
-        if (err instanceof SessionRevokedError) {
-          // An end-of-request save of a session revoked meanwhile: refused, as it should be.
-        } else if (err instanceof HttpException) {
-          this.logger.warn(`Session not saved: ${err.message}`);
-        } else if (err !== undefined) {
-          req[SESSION_STORE_FAILURE] = err;
-          this.logger.error(`Session store failed: ${errorMessage(err)}`);
-        }
-        // express-session reports a failed end-of-request save through next() after the
-        // response; by then the route has run, so it is logged above and not passed on.
-        if (continued) return;
-        continued = true;
-        next();
-      }),
-    );
+    handler(req, res, (err?: unknown) => {
+      if (err instanceof SessionRevokedError) {
+        // An end-of-request save of a session revoked meanwhile: refused, as it should be.
+      } else if (err instanceof HttpException) {
+        this.logger.warn(`Session not saved: ${err.message}`);
+      } else if (err !== undefined) {
+        req[SESSION_STORE_FAILURE] = err;
+        this.logger.error(`Session store failed: ${errorMessage(err)}`);
+      }
+      // express-session reports a failed end-of-request save through next() after the
+      // response; by then the route has run, so it is logged above and not passed on.
+      if (continued) return;
+      continued = true;
+      // A cookie that did not bring a stored session (every stored one has meta) was refused.
+      if (hasCookie && req.session && !req.session.meta) this.reportRefusedCookie(req, name);
+      next();
+    });
+  }
+
+  // express-session silently starts a new session for a forged, replayed or unknown cookie; an
+  // app watching for brute force needs to hear of it, with the client's address. Only this rare
+  // path verifies the signature a second time.
+  private reportRefusedCookie(req: SessionRequest, name: string): void {
+    const cookie = readSessionCookie(req.headers.cookie, name, this.options.secrets);
+    if (cookie.kind === 'absent') return;
+    const { handle, reason } =
+      cookie.kind === 'tampered'
+        ? { handle: sessionHandle(cookie.raw), reason: 'tampered' as const }
+        : this.store.takeRejection(cookie.sessionId);
+    this.events.emit('rejected', { handle, reason, ip: req.ip });
   }
 
   private warnPlainHttp(req: SessionRequest): RequestHandler {

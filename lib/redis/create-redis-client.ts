@@ -9,8 +9,8 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * @internal Creates the module's own node-redis client. It fails fast rather than piling up
- * requests: while Redis is away a command fails at once (no offline queue), a slow command fails
- * after `commandTimeout`, and at most `maxQueuedCommands` wait for replies. It reconnects by
+ * requests: while Redis is away a command fails at once (no offline queue), and at most
+ * `maxQueuedCommands` wait for replies. The store bounds each exchange by `commandTimeout`. It reconnects by
  * itself with capped backoff. Startup waits for Redis at most `connectTimeout`, never longer.
  */
 export async function createRedisClient(
@@ -28,7 +28,6 @@ export async function createRedisClient(
       connectTimeout: settings.connectTimeout,
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
     },
-    commandOptions: { timeout: settings.commandTimeout },
     commandsQueueMaxLength: settings.maxQueuedCommands,
     disableOfflineQueue: true,
   }) as RedisClientType;

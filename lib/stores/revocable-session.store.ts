@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Store, type SessionData as ExpressSessionData } from 'express-session';
-import { requestContext } from '../events/request-context.js';
 import type { RejectionReason, SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import type { SessionMetadata } from '../session-data.interface.js';
@@ -11,6 +10,8 @@ import type { SessionRecordCodec } from './session-record.codec.js';
 
 /** Which kind of store holds the sessions. */
 export type SessionStoreKind = 'redis' | 'memory';
+
+const MAX_PENDING_REJECTIONS = 10_000;
 
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
@@ -155,8 +156,25 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
     }
   }
 
+  // Why the last lookups of these handles found no usable session, until the middleware reports it
+  // with the request's address (takeRejection). Bounded: entries nobody takes are dropped.
+  private readonly rejections = new Map<string, RejectionReason>();
+
   private reject(handle: string, reason: RejectionReason): void {
-    this.events.emit('rejected', { handle, reason, ip: requestContext.getStore()?.ip });
+    if (reason === 'write-after-revoke') {
+      this.events.emit('rejected', { handle, reason });
+      return;
+    }
+    if (this.rejections.size >= MAX_PENDING_REJECTIONS) this.rejections.clear();
+    this.rejections.set(handle, reason);
+  }
+
+  /** Why the session ID's last lookup found nothing usable ('unknown' if not recorded). */
+  takeRejection(sessionId: string): { handle: string; reason: RejectionReason } {
+    const handle = sessionHandle(sessionId);
+    const reason = this.rejections.get(handle) ?? 'unknown';
+    this.rejections.delete(handle);
+    return { handle, reason };
   }
 
   // Stores a legacy session in the new form (hashed key, encrypted) and deletes the old copy.

@@ -18,8 +18,22 @@ export interface RedisServer {
 const MAX_LIFETIME_SECONDS = 1800;
 const READY_TIMEOUT_MS = 10_000;
 
+/** How to start the server. */
+export interface RedisServerOptions {
+  /** Keep data across stop/start (append-only file). */
+  persistent?: boolean;
+  /** Pin the server to this CPU core (Linux `taskset`), for benchmarks. */
+  cpu?: number;
+  /** More `redis-server` arguments, e.g. `['--enable-debug-command', 'yes']`. */
+  args?: string[];
+}
+
 /** Starts redis-server from PATH; fails with install instructions when there is none. */
-export async function startRedisServer({ persistent = false } = {}): Promise<RedisServer> {
+export async function startRedisServer({
+  persistent = false,
+  cpu,
+  args: extra = [],
+}: RedisServerOptions = {}): Promise<RedisServer> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error(
       'The tests need Redis: install redis-server (Debian/Ubuntu: apt-get install -y redis-server, ' +
@@ -35,10 +49,10 @@ export async function startRedisServer({ persistent = false } = {}): Promise<Red
     port,
     async start() {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-      args.push('--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always');
-      const proc = spawn('timeout', [String(MAX_LIFETIME_SECONDS), 'redis-server', ...args], {
-        stdio: 'ignore',
-      });
+      args.push('--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always', ...extra);
+      const command = ['timeout', String(MAX_LIFETIME_SECONDS), 'redis-server', ...args];
+      if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
+      const proc = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
       child = proc;
       await waitForPong(port);
     },

@@ -1,0 +1,292 @@
+/**
+ * The benchmark: this module (the sample app, with the denylist guard, idle + absolute timeouts
+ * and encryption at rest on) against a NestJS app without sessions (the ceiling), the usual
+ * express-session + connect-redis setup, and nestjs-session — under the same authenticated
+ * `GET /auth/me` load, interleaved over rounds, with its own redis-server. Apps run on core 0,
+ * Redis and the load tool (autocannon) on core 1. Writes bench/results/benchmark.md.
+ *
+ *   npm run bench            env: ROUNDS (3), DURATION (10 s), CONNECTIONS (32), SESSIONS (10000)
+ */
+import 'reflect-metadata';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { createClient } from 'redis';
+import { startRedisServer } from '../test/support/redis-server.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const SESSIONS = Number(process.env.SESSIONS ?? 10_000);
+const [APP_CPU, SIDE_CPU] = cpus().length >= 2 ? ['0', '1'] : [undefined, undefined];
+const APPS = ['ceiling', 'express-session', 'usual', 'nestjs-session', 'this'] as const;
+type AppKind = (typeof APPS)[number] | 'this-bench';
+const LABELS: Record<AppKind, string> = {
+  ceiling: 'NestJS, no sessions (ceiling)',
+  'express-session': 'express-session alone, in memory, no guard (its own cost)',
+  usual: 'express-session + connect-redis, rolling, EXISTS guard, activity interceptor',
+  'nestjs-session': 'nestjs-session + connect-redis, same guard and interceptor',
+  this: 'nestjs-secure-session (sample: guard, timeouts, encryption)',
+  'this-bench': 'nestjs-secure-session (bench app, same configuration)',
+};
+
+const run = promisify(execFile);
+const pinned = (cpu: string | undefined, command: string[]) =>
+  cpu ? ['taskset', '-c', cpu, ...command] : command;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const redis = await startRedisServer({
+  cpu: SIDE_CPU === undefined ? undefined : Number(SIDE_CPU),
+  args: ['--enable-debug-command', 'yes'],
+});
+const admin = createClient({ url: redis.url });
+await admin.connect();
+const env = {
+  ...process.env,
+  REDIS_URL: redis.url,
+  SESSION_SECRET: randomBytes(32).toString('hex'),
+  SESSION_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
+  NODE_ENV: 'development',
+};
+
+interface RunningApp {
+  kind: AppKind;
+  base: string;
+  process: ChildProcess;
+}
+
+async function startApp(kind: AppKind): Promise<RunningApp> {
+  const [command, ...args] = pinned(APP_CPU, [
+    process.execPath,
+    'dist-bench/bench/apps/serve.js',
+    kind,
+  ]);
+  const child = spawn(command!, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /READY (\d+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+  });
+  return { kind, base: `http://127.0.0.1:${port}`, process: child };
+}
+
+async function stopApp(app: RunningApp): Promise<void> {
+  const exited = new Promise((resolve) => app.process.once('exit', resolve));
+  app.process.kill('SIGTERM');
+  await exited;
+}
+
+const cookieOf = (res: Response) => res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+
+async function login(app: RunningApp, user = '1', userAgent = 'bench'): Promise<string> {
+  const headers = { 'content-type': 'application/json', 'user-agent': userAgent };
+  const res =
+    app.kind === 'this'
+      ? await fetch(`${app.base}/auth/login`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+        })
+      : await fetch(`${app.base}/login/${user}`, { method: 'POST', headers });
+  if (res.status !== 200) throw new Error(`${app.kind} login: ${res.status}`);
+  return cookieOf(res);
+}
+
+async function commandCalls(): Promise<number> {
+  const info = await admin.info('commandstats');
+  let total = 0;
+  for (const [, name, calls] of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
+    if (!/^(info|config\|resetstat|commandstats)/.test(name!)) total += Number(calls);
+  }
+  return total;
+}
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  commandsPerRequest: number;
+}
+
+async function load(app: RunningApp, cookie: string, seconds: number): Promise<LoadResult> {
+  const headers = cookie ? ['-H', `Cookie=${cookie}`] : [];
+  const command = pinned(SIDE_CPU, [
+    process.execPath,
+    'node_modules/autocannon/autocannon.js',
+    '-j',
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(seconds),
+    ...headers,
+    `${app.base}/auth/me`,
+  ]);
+  await admin.configResetStat();
+  const { stdout } = await run(command[0]!, command.slice(1), { maxBuffer: 64 * 1024 * 1024 });
+  const calls = await commandCalls();
+  const result = JSON.parse(stdout) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${app.kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    commandsPerRequest: calls / result.requests.total,
+  };
+}
+
+async function bytesPerSession(kind: AppKind): Promise<number> {
+  await admin.flushAll();
+  const app = await startApp(kind);
+  const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+  const agent =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < SESSIONS) await login(app, String(next++), agent);
+    }),
+  );
+  const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+  await stopApp(app);
+  return (after - before) / SESSIONS;
+}
+
+async function userOperationCost(others: number, sessionsOfUser: number) {
+  await admin.flushAll();
+  // Other users' sessions: keys of the same shape and size, made by Redis itself (fast).
+  await admin.sendCommand(['DEBUG', 'POPULATE', String(others), 'session:s:{other', '260']);
+  const app = await startApp('this-bench');
+  const times = { list: [] as number[], revokeAll: [] as number[] };
+  const commands = { list: 0, revokeAll: 0 };
+  for (let iteration = 0; iteration < 5; iteration++) {
+    let cookie = '';
+    for (let i = 0; i < sessionsOfUser; i++) cookie = await login(app, 'u');
+    await admin.configResetStat();
+    let started = performance.now();
+    const listed = await fetch(`${app.base}/auth/sessions`, { headers: { cookie } });
+    times.list.push(performance.now() - started);
+    if (((await listed.json()) as unknown[]).length !== sessionsOfUser)
+      throw new Error('list returned a wrong count');
+    commands.list = await commandCalls();
+    await admin.configResetStat();
+    started = performance.now();
+    const revoked = await fetch(`${app.base}/auth/revoke-all`, {
+      method: 'POST',
+      headers: { cookie },
+    });
+    times.revokeAll.push(performance.now() - started);
+    if (((await revoked.json()) as { revoked: number }).revoked !== sessionsOfUser)
+      throw new Error('revokeAll missed sessions');
+    commands.revokeAll = await commandCalls();
+  }
+  await stopApp(app);
+  return {
+    others,
+    sessionsOfUser,
+    listMs: median(times.list),
+    listCommands: commands.list,
+    revokeAllMs: median(times.revokeAll),
+    revokeAllCommands: commands.revokeAll,
+  };
+}
+
+// 1. Throughput and latency, interleaved.
+const results = new Map<AppKind, LoadResult[]>(APPS.map((kind) => [kind, []]));
+const running = await Promise.all(APPS.map((kind) => startApp(kind)));
+const cookies = new Map(
+  await Promise.all(
+    running.map(async (app) => [app.kind, app.kind === 'ceiling' ? '' : await login(app)] as const),
+  ),
+);
+for (let round = 0; round < ROUNDS; round++) {
+  const order = [
+    ...running.slice(round % running.length),
+    ...running.slice(0, round % running.length),
+  ];
+  for (const app of order) {
+    await load(app, cookies.get(app.kind)!, 3); // warm-up
+    results.get(app.kind)!.push(await load(app, cookies.get(app.kind)!, DURATION));
+    console.log(
+      `round ${round + 1} ${app.kind}: ${results.get(app.kind)!.at(-1)!.rps.toFixed(0)} req/s`,
+    );
+  }
+}
+await Promise.all(running.map(stopApp));
+
+// 2. Memory per session, and the cost of per-user operations beside many other sessions.
+const bytes = new Map<AppKind, number>();
+for (const kind of ['usual', 'nestjs-session', 'this-bench'] as const)
+  bytes.set(kind, await bytesPerSession(kind));
+const operations = [];
+for (const others of [10_000, 200_000])
+  for (const n of [1, 10, 100]) operations.push(await userOperationCost(others, n));
+
+await admin.close();
+await redis.stop();
+
+// 3. The report.
+const summary = new Map(
+  [...results].map(([kind, rounds]) => [
+    kind,
+    {
+      rps: median(rounds.map((r) => r.rps)),
+      p50: median(rounds.map((r) => r.p50)),
+      p99: median(rounds.map((r) => r.p99)),
+      commands: median(rounds.map((r) => r.commandsPerRequest)),
+    },
+  ]),
+);
+const ceiling = summary.get('ceiling')!;
+const ours = summary.get('this')!;
+const check = (ok: boolean) => (ok ? 'met' : '**not met**');
+const report = [
+  `# Benchmark — ${new Date().toISOString()}`,
+  '',
+  `${ROUNDS} interleaved rounds of ${DURATION} s (after 3 s warm-up), ${CONNECTIONS} connections, authenticated \`GET /auth/me\`; ` +
+    `${APP_CPU ? 'apps on core 0, Redis and autocannon on core 1' : 'one core: not pinned'}; Node ${process.version}; medians over rounds.`,
+  '',
+  '| app | req/s | × ceiling | p50 ms | p99 ms | p99 × ceiling | Redis commands / request | Redis bytes / session |',
+  '|---|---|---|---|---|---|---|---|',
+  ...APPS.map((kind) => {
+    const s = summary.get(kind)!;
+    const b = bytes.get(kind === 'this' ? 'this-bench' : kind);
+    return `| ${LABELS[kind]} | ${s.rps.toFixed(0)} | ${(s.rps / ceiling.rps).toFixed(2)} | ${s.p50} | ${s.p99} | ${(s.p99 / ceiling.p99).toFixed(2)} | ${s.commands.toFixed(2)} | ${b === undefined ? '—' : b.toFixed(0)} |`;
+  }),
+  '',
+  `Bytes per session: \`used_memory\` growth over ${SESSIONS} logins (metadata, index and encryption included for this module, ` +
+    "measured on the bench app with the sample's configuration, since the sample's scrypt login would take minutes).",
+  '',
+  '## Targets (this module, same run)',
+  '',
+  '| target | measured | |',
+  '|---|---|---|',
+  `| ≥ 0.80 × the ceiling's requests/s | ${(ours.rps / ceiling.rps).toFixed(2)} | ${check(ours.rps / ceiling.rps >= 0.8)} |`,
+  `| p99 ≤ 1.5 × the ceiling's | ${(ours.p99 / ceiling.p99).toFixed(2)} | ${check(ours.p99 / ceiling.p99 <= 1.5)} |`,
+  `| 1 Redis command (round trip) per read-only request | ${ours.commands.toFixed(2)} | ${check(Math.abs(ours.commands - 1) < 0.01)} |`,
+  `| ≤ 512 bytes of Redis memory per session | ${bytes.get('this-bench')!.toFixed(0)} | ${check(bytes.get('this-bench')! <= 512)} |`,
+  '',
+  '## Per-user operations beside other sessions',
+  '',
+  'A user with N sessions while 10k or 200k other sessions exist (DEBUG POPULATE keys of the same shape). Medians of 5.',
+  '',
+  '| other sessions | N | list ms | list Redis commands | revokeAll ms | revokeAll Redis commands |',
+  '|---|---|---|---|---|---|',
+  ...operations.map(
+    (o) =>
+      `| ${o.others} | ${o.sessionsOfUser} | ${o.listMs.toFixed(2)} | ${o.listCommands} | ${o.revokeAllMs.toFixed(2)} | ${o.revokeAllCommands} |`,
+  ),
+  '',
+].join('\n');
+console.log(report);
+writeFileSync(new URL('../../bench/results/benchmark.md', import.meta.url), report);
