@@ -1,6 +1,7 @@
 export { Public } from './decorators/public.decorator.js';
 export { Session } from './decorators/session.decorator.js';
 export {
+  SESSION_EVENT_NAMES,
   SessionEvents,
   type RejectionReason,
   type RevocationCause,

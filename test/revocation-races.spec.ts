@@ -8,18 +8,12 @@ import {
   Res,
   type INestApplication,
 } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
+import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import {
-  Public,
-  Session,
-  SessionModule,
-  SessionService,
-  type RequestSession,
-} from '../lib/index.js';
+import { Public, Session, SessionService, type RequestSession } from '../lib/index.js';
+import { startSessionApp } from './support/session-test-app.js';
 import { SESSION_STORE } from '../lib/session.constants.js';
 import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
 import type { RevocableSessionStore } from '../lib/stores/revocable-session.store.js';
@@ -77,19 +71,14 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        SessionModule.forRoot({
-          cookie: { secure: false },
-          globalGuard: true,
-          redis: kind === 'redis' ? { url: redisUrl, prefix } : undefined,
-        }),
-      ],
-      controllers: [RaceController],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    http = request(app.getHttpServer());
+    ({ app, http } = await startSessionApp(
+      {
+        cookie: { secure: false },
+        globalGuard: true,
+        redis: kind === 'redis' ? { url: redisUrl, prefix } : undefined,
+      },
+      [RaceController],
+    ));
   });
   afterAll(() => app?.close());
 

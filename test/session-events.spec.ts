@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  SESSION_EVENT_NAMES,
   SessionEvents,
   SessionService,
   type SessionEventMap,
@@ -17,14 +18,7 @@ describe('session lifecycle events', () => {
   beforeAll(async () => {
     sample = await startSample({ REDIS_URL: inject('redisUrl'), SESSION_SECRET: SECRET });
     const events = sample.app.get(SessionEvents);
-    for (const event of [
-      'created',
-      'regenerated',
-      'destroyed',
-      'revoked',
-      'expired',
-      'rejected',
-    ] as const) {
+    for (const event of SESSION_EVENT_NAMES) {
       events.on(event, (payload) => seen.push({ event, payload }));
     }
     // A listener that throws must not break a request.

@@ -8,18 +8,12 @@ import {
   Req,
   type INestApplication,
 } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
+import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  Public,
-  Session,
-  SessionModule,
-  SessionService,
-  type RequestSession,
-} from '../lib/index.js';
+import { Public, Session, SessionService, type RequestSession } from '../lib/index.js';
+import { startSessionApp } from './support/session-test-app.js';
 
 @Controller()
 class AccountController {
@@ -73,23 +67,18 @@ describe.each(['redis', 'memory'] as const)('SessionService on the %s store', (k
   let sessions: SessionService;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        SessionModule.forRoot({
-          cookie: { secure: false },
-          globalGuard: true,
-          maxSessionsPerUser: 3,
-          redis:
-            kind === 'redis'
-              ? { url: inject('redisUrl'), prefix: `test-${randomUUID()}:` }
-              : undefined,
-        }),
-      ],
-      controllers: [AccountController],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    http = request(app.getHttpServer());
+    ({ app, http } = await startSessionApp(
+      {
+        cookie: { secure: false },
+        globalGuard: true,
+        maxSessionsPerUser: 3,
+        redis:
+          kind === 'redis'
+            ? { url: inject('redisUrl'), prefix: `test-${randomUUID()}:` }
+            : undefined,
+      },
+      [AccountController],
+    ));
     sessions = app.get(SessionService);
   });
   afterAll(() => app?.close());

@@ -37,6 +37,16 @@ export interface SessionEventMap {
 /** The name of a lifecycle event. */
 export type SessionEventName = keyof SessionEventMap;
 
+/** Every lifecycle event name, e.g. to subscribe an audit log to all of them. */
+export const SESSION_EVENT_NAMES: readonly SessionEventName[] = [
+  'created',
+  'regenerated',
+  'destroyed',
+  'revoked',
+  'expired',
+  'rejected',
+];
+
 /**
  * Session lifecycle events for audit logs and brute-force detection: inject it and subscribe,
  * e.g. `events.on('rejected', ({ handle, reason }) => audit.warn(reason, handle))`.

@@ -25,6 +25,9 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
  */
 export abstract class RevocableSessionStore extends Store implements OnApplicationShutdown {
   abstract readonly kind: SessionStoreKind;
+  // Why the last lookups of these handles found no usable session, until the middleware reports it
+  // with the request's address (takeRejection). Bounded: entries nobody takes are dropped.
+  private readonly rejections = new Map<string, RejectionReason>();
 
   constructor(
     protected readonly lifetime: SessionLifetime,
@@ -155,10 +158,6 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
       throw new SessionRevokedError();
     }
   }
-
-  // Why the last lookups of these handles found no usable session, until the middleware reports it
-  // with the request's address (takeRejection). Bounded: entries nobody takes are dropped.
-  private readonly rejections = new Map<string, RejectionReason>();
 
   private reject(handle: string, reason: RejectionReason): void {
     if (reason === 'write-after-revoke') {

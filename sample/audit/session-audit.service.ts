@@ -1,14 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { SessionEvents, type SessionEventName } from 'nestjs-secure-session';
-
-const EVENTS: SessionEventName[] = [
-  'created',
-  'regenerated',
-  'destroyed',
-  'revoked',
-  'expired',
-  'rejected',
-];
+import { SESSION_EVENT_NAMES, SessionEvents } from 'nestjs-secure-session';
 
 /**
  * Writes every session lifecycle event to the log: an audit trail, and the place to watch (or
@@ -21,7 +12,7 @@ export class SessionAuditService implements OnModuleInit {
   constructor(private readonly events: SessionEvents) {}
 
   onModuleInit(): void {
-    for (const event of EVENTS) {
+    for (const event of SESSION_EVENT_NAMES) {
       this.events.on(event, (payload) => this.logger.log(`${event} ${JSON.stringify(payload)}`));
     }
   }
