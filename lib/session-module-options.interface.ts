@@ -93,7 +93,7 @@ export interface SessionModuleOptions {
    * Sliding renewal: a session's activity stamp and TTL are rewritten only once this fraction of
    * the idle window has passed since the last renewal, so read-only requests cost no write. The
    * effective idle timeout is then between `(1 - renewalFraction) * idleTimeout` and `idleTimeout`.
-   * Default `0.1`.
+   * Between 0.01 and 0.5; default `0.1`.
    */
   renewalFraction?: number;
   /**

@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SessionEvents } from './events/session-events.js';
+import { SessionLifetime } from './lifetime/session-lifetime.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
 import type { SessionData, SessionMetadata } from './session-data.interface.js';
@@ -13,6 +14,7 @@ import type {
 import {
   errorMessage,
   SessionRequiredException,
+  SessionRevokedError,
   SessionStoreUnavailableException,
 } from './session.errors.js';
 import { sessionHandle } from './session-handle.js';
@@ -36,6 +38,7 @@ export class SessionService {
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     @Inject(SESSION_STORE) private readonly store: RevocableSessionStore,
     private readonly index: UserSessionIndex,
+    private readonly lifetime: SessionLifetime,
     private readonly events: SessionEvents,
   ) {}
 
@@ -66,10 +69,12 @@ export class SessionService {
     const meta = { createdAt: now, lastActivityAt: now, userId: id, ip: req.ip, userAgent };
     await this.replaceSession(req, { keep, data, meta });
     const handle = sessionHandle(req.sessionID);
-    await this.store.addToIndex(meta, handle);
     this.events.emit('created', { handle, userId: id, ip: req.ip, userAgent });
-    if (this.options.maxSessionsPerUser) {
-      await this.index.evictBeyondLimit(id, handle, this.options.maxSessionsPerUser);
+    const limit = this.options.maxSessionsPerUser;
+    if (limit && (await this.index.evictBeyondLimit(id, limit)).includes(handle)) {
+      // Logins racing past the limit: the newest win, and this one was not among them.
+      Reflect.deleteProperty(req, 'session');
+      throw new SessionRevokedError();
     }
   }
 
@@ -87,11 +92,8 @@ export class SessionService {
       ? { ...old, lastActivityAt: now, ip: req.ip, userAgent }
       : { createdAt: now, lastActivityAt: now };
     await this.replaceSession(req, { keep, meta });
+    if (meta.userId) await this.store.removeUserSessions(meta.userId, [previousHandle]);
     const handle = sessionHandle(req.sessionID);
-    if (meta.userId) {
-      await this.store.removeUserSessions(meta.userId, [previousHandle]);
-      await this.store.addToIndex({ ...meta, userId: meta.userId }, handle);
-    }
     this.events.emit('regenerated', { handle, previousHandle, userId: meta.userId });
   }
 
@@ -182,6 +184,7 @@ export class SessionService {
     if (userId) await this.store.removeUserSessions(userId, [handle]);
   }
 
+  // Swaps the request's session for a new ID carrying `keep`, `data` and `meta`, and stores it.
   private async replaceSession(
     req: Request,
     {
@@ -195,14 +198,19 @@ export class SessionService {
       keep.filter((key) => old[key] !== undefined).map((key) => [key, old[key]]),
     );
     try {
+      // A session without meta was never stored: nothing to destroy, no tombstone to write.
       if (old.meta) {
-        await this.storeCall((done) => old.regenerate(done));
-      } else {
-        // Never stored (every stored session has meta), so there is nothing to destroy or deny:
-        // just a new ID, without writing a tombstone for an ID no client ever had.
-        req.sessionStore.generate(req);
+        const ttl = this.lifetime.tombstoneTtl(old.meta, Date.now());
+        const existed = await this.store.revokeRecord(sessionHandle(req.sessionID), ttl);
+        // Revoked (or expired) while this request ran: its login must not live on under a new ID.
+        if (!existed && old.meta.userId) throw new SessionRevokedError();
       }
+      req.sessionStore.generate(req);
       Object.assign(requireSession(req), kept, data, { meta });
+      // Indexed before it is stored, so a revoke-all from now on reaches it.
+      if (meta.userId) {
+        await this.store.addToIndex({ ...meta, userId: meta.userId }, sessionHandle(req.sessionID));
+      }
       await this.save(req);
     } catch (err) {
       // A new session that could not be stored must not reach the client as a cookie.

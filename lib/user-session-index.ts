@@ -54,16 +54,17 @@ export class UserSessionIndex {
     for (const handle of handles) this.events.emit('revoked', { handle, userId, cause });
   }
 
-  /** Revokes the user's oldest sessions beyond `limit`, never `current`. */
-  async evictBeyondLimit(userId: string, current: string, limit: number): Promise<void> {
-    const others = [...(await this.live(userId))].filter(([handle]) => handle !== current);
-    const excess = others.length + 1 - limit;
-    if (excess <= 0) return;
-    const oldest = others.sort(([, a], [, b]) => a.createdAt - b.createdAt).slice(0, excess);
-    await this.revoke(
-      userId,
-      oldest.map(([handle]) => handle),
-      'evicted',
+  /**
+   * Revokes the user's oldest live sessions beyond `limit` and resolves their handles. Sessions
+   * are ranked by creation time (then handle), the new one included, so logins racing each other
+   * agree on which survive.
+   */
+  async evictBeyondLimit(userId: string, limit: number): Promise<string[]> {
+    const newestFirst = [...(await this.live(userId))].sort(
+      ([ha, a], [hb, b]) => b.createdAt - a.createdAt || (hb < ha ? -1 : 1),
     );
+    const evicted = newestFirst.slice(limit).map(([handle]) => handle);
+    if (evicted.length > 0) await this.revoke(userId, evicted, 'evicted');
+    return evicted;
   }
 }

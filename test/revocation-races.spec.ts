@@ -51,6 +51,14 @@ class RaceController {
     await this.sessions.save(req);
   }
 
+  // A privilege change that takes a while: the session may be revoked before it regenerates.
+  @Post('slow-elevate')
+  @HttpCode(200)
+  async slowElevate(@Req() req: Request) {
+    await sleep(SLOW_MS);
+    await this.sessions.regenerate(req);
+  }
+
   @Public()
   @Post('logout')
   @HttpCode(204)
@@ -140,5 +148,33 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
     expect(await sessions.list('busy')).toHaveLength(3);
     expect(await sessions.revokeAll('busy')).toBe(3);
     for (const cookie of during) await http.get('/me').set('Cookie', cookie).expect(401);
+  });
+
+  it('does not let a regenerate in flight revive a session revoked meanwhile (new ID, old login)', async () => {
+    const sessions = app.get(SessionService);
+    const cookie = await loginAs('elevated');
+    const elevate = started(http.post('/slow-elevate').set('Cookie', cookie));
+    await sleep(SLOW_MS / 3);
+    await sessions.revokeAll('elevated');
+    const res = await elevate;
+    expect(res.status).toBe(401);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(await sessions.list('elevated')).toEqual([]);
+    expect(await storedRecords()).toEqual([]);
+  });
+
+  it('revokes a login whose session revokeAll reaches between indexing and storing it', async () => {
+    const sessions = app.get(SessionService);
+    const store = app.get<RevocableSessionStore>(SESSION_STORE);
+    const addToIndex = store.addToIndex.bind(store);
+    const spy = vi.spyOn(store, 'addToIndex').mockImplementation(async (meta, handle) => {
+      await addToIndex(meta, handle);
+      await sessions.revokeAll('late');
+    });
+    const res = await http.post('/login/late');
+    spy.mockRestore();
+    expect(res.status).toBe(401);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(await sessions.list('late')).toEqual([]);
   });
 });

@@ -181,4 +181,27 @@ describe('SessionModule', () => {
     expect(messages.filter((m) => m.includes('trust proxy'))).toHaveLength(1);
     expect(messages.find((m) => m.includes('trust proxy'))).toContain('X-Forwarded-Proto: https');
   });
+
+  it('re-sends a persistent cookie (maxAge) with the full cookie policy when the session changes', async () => {
+    app = await boot(
+      SessionModule.forRoot({ secret: SECRET, cookie: { secure: 'auto', maxAge: 60_000 } }),
+    );
+    (app.getHttpAdapter().getInstance() as { set(k: string, v: string): void }).set(
+      'trust proxy',
+      'loopback',
+    );
+    const https = { 'X-Forwarded-Proto': 'https' };
+    const first = await request(app.getHttpServer()).get('/visit').set(https).expect(200);
+    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+    const second = await request(app.getHttpServer())
+      .get('/visit')
+      .set(https)
+      .set('Cookie', cookie)
+      .expect(200);
+    const [resent] = second.headers['set-cookie'] as unknown as string[];
+    expect(resent).toMatch(/^__Host-sid=/);
+    for (const attribute of ['Path=/', 'Expires=', 'HttpOnly', 'Secure', 'SameSite=Lax']) {
+      expect(resent).toContain(attribute);
+    }
+  });
 });

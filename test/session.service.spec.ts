@@ -121,4 +121,19 @@ describe.each(['redis', 'memory'] as const)('SessionService on the %s store', (k
     }
     expect(await sessions.revoke('u1', 'not-a-handle')).toBe(false);
   });
+
+  it('keeps at most maxSessionsPerUser sessions, the newest, when logins race each other', async () => {
+    const cookies = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const res = await http.post('/login/racer');
+        return res.status === 200 ? cookieOf(res) : undefined;
+      }),
+    );
+    const alive = [];
+    for (const cookie of cookies.filter(Boolean)) {
+      if ((await http.get('/me').set('Cookie', cookie!)).status === 200) alive.push(cookie);
+    }
+    expect(alive).toHaveLength(3);
+    expect(await sessions.list('racer')).toHaveLength(3);
+  });
 });

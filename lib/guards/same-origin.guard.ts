@@ -13,9 +13,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Refuses state-changing requests (anything but GET, HEAD, OPTIONS) that a browser sends from
- * another site: 403 when `Sec-Fetch-Site` is neither `same-origin` nor `none` (typed in by the
- * user), or when `Origin` is present and is neither this app's own origin nor one of
- * `allowedOrigins`. Requests without either header (curl, server-to-server) are let through:
+ * another site: 403 when `Origin` is present and is neither this app's own origin nor one of
+ * `allowedOrigins`, or, without `Origin`, when `Sec-Fetch-Site` is neither `same-origin` nor
+ * `none` (typed in by the user). Requests without either header (curl, server-to-server) are let through:
  * cross-site request forgery needs a browser, and browsers send them. SameSite cookies are the
  * first line; this is the second (OWASP: SameSite is defence in depth, not a CSRF fix).
  *
@@ -31,13 +31,16 @@ export class SameOriginGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method)) return true;
+    // Origin first: it names the site exactly, so an origin in `allowedOrigins` (which a browser
+    // marks `Sec-Fetch-Site: same-site` or `cross-site`) is let through.
+    const origin = req.get('origin');
+    if (origin !== undefined) {
+      if (this.isAllowedOrigin(origin, req)) return true;
+      throw new ForbiddenException('Cross-origin request refused');
+    }
     const site = req.get('sec-fetch-site');
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
       throw new ForbiddenException('Cross-site request refused');
-    }
-    const origin = req.get('origin');
-    if (origin !== undefined && !this.isAllowedOrigin(origin, req)) {
-      throw new ForbiddenException('Cross-origin request refused');
     }
     return true;
   }

@@ -1,4 +1,4 @@
-import { HttpException, Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, RequestHandler, Response } from 'express';
 import expressSession, { type Store } from 'express-session';
 import onHeaders from 'on-headers';
@@ -68,20 +68,32 @@ export class SessionMiddleware implements NestMiddleware {
     }
     let continued = false;
     handler(req, res, (err?: unknown) => {
-      if (err instanceof SessionRevokedError) {
-        // An end-of-request save of a session revoked meanwhile: refused, as it should be.
-      } else if (err instanceof HttpException) {
-        this.logger.warn(`Session not saved: ${err.message}`);
-      } else if (err !== undefined) {
+      if (continued) {
+        // express-session reports a failed end-of-request save through next() after the
+        // response; by then the route has run, so it is only logged.
+        if (err instanceof SessionRevokedError) return; // a write-back refused, as it should be
+        this.logger.warn(`Session not saved: ${errorMessage(err)}`);
+        return;
+      }
+      continued = true;
+      if (err !== undefined) {
+        // The session could not be loaded: routes that need it answer 503, others go on.
         req[SESSION_STORE_FAILURE] = err;
         this.logger.error(`Session store failed: ${errorMessage(err)}`);
+      } else if (req.session?.meta) {
+        // Stored sessions do not carry the cookie policy; a re-sent cookie must keep it.
+        const { path, httpOnly, sameSite, domain } = this.options.cookie;
+        Object.assign(req.session.cookie, {
+          path,
+          httpOnly,
+          sameSite,
+          domain,
+          secure: !plain && this.options.cookie.secure !== false,
+        });
+      } else if (hasCookie && req.session) {
+        // A cookie that did not bring a stored session (every stored one has meta) was refused.
+        this.reportRefusedCookie(req, name);
       }
-      // express-session reports a failed end-of-request save through next() after the
-      // response; by then the route has run, so it is logged above and not passed on.
-      if (continued) return;
-      continued = true;
-      // A cookie that did not bring a stored session (every stored one has meta) was refused.
-      if (hasCookie && req.session && !req.session.meta) this.reportRefusedCookie(req, name);
       next();
     });
   }

@@ -30,7 +30,7 @@ export function resolveSessionOptions(
   if (encryption.problems.length > 0) throw new SessionOptionsError(encryption.problems);
 
   const production = nodeEnv === 'production';
-  const cookie = { ...SESSION_DEFAULTS.cookie, ...options.cookie };
+  const cookie = { ...SESSION_DEFAULTS.cookie, ...defined(options.cookie) };
   const insecure = insecureChoices(options, cookie);
   if (production && insecure.length > 0) {
     if (options[OPT_OUT] !== true) {
@@ -69,10 +69,7 @@ export function resolveSessionOptions(
     maxSessionsPerUser: options.maxSessionsPerUser,
     globalGuard: options.globalGuard ?? SESSION_DEFAULTS.globalGuard,
     globalInterceptor: options.globalInterceptor ?? SESSION_DEFAULTS.globalInterceptor,
-    redis:
-      options.redis?.url || options.redis?.client
-        ? { ...SESSION_DEFAULTS.redis, ...options.redis }
-        : undefined,
+    redis: options.redis ? { ...SESSION_DEFAULTS.redis, ...defined(options.redis) } : undefined,
     encryptionKeys: encryption.keys,
     maxSessionBytes: options.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
     migration: options.migration ?? {},
@@ -103,6 +100,13 @@ function validateShape(options: SessionModuleOptions): string[] {
   const problems = errors.flatMap((e) => describeError(e, ''));
   if (options.redis?.url && options.redis.client) {
     problems.push('`redis.url` and `redis.client` are both set: give one of them');
+  }
+  if (isPlainObject(options.redis) && !options.redis.url && !options.redis.client) {
+    // Most often an unset REDIS_URL: falling back to per-process memory would make logouts
+    // on one instance invisible to the others.
+    problems.push(
+      '`redis` is set but has neither `url` nor `client`: give one, or leave `redis` out for the memory store',
+    );
   }
   const idle = options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
   const absolute = options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout;
@@ -171,6 +175,13 @@ function resolveCookieNames(
   }
   const base = name ?? SESSION_DEFAULTS.name;
   return { secure: hostPrefixAllowed ? `__Host-${base}` : base, plain: base };
+}
+
+// Options given as undefined or null (often from unset configuration) keep their secure default.
+function defined<T extends object>(options: T | undefined): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options ?? {}).filter(([, value]) => value !== undefined && value !== null),
+  ) as Partial<T>;
 }
 
 function toArray(secret: string | string[] | undefined): string[] {

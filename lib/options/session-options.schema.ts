@@ -148,7 +148,7 @@ export class SessionOptionsSchema {
   @IsOptional()
   @IsNumber({}, { message: 'must be a number' })
   @Min(0.01, { message: 'must be at least 0.01' })
-  @Max(1, { message: 'must be at most 1' })
+  @Max(0.5, { message: 'must be at most 0.5 (at 1 no activity would ever extend a session)' })
   renewalFraction?: number;
 
   @IsOptional()

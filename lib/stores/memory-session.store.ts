@@ -53,9 +53,11 @@ export class MemorySessionStore extends RevocableSessionStore {
     return true;
   }
 
-  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void> {
+  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean> {
+    const existed = live(this.records, handle) !== undefined;
     this.records.delete(handle);
     this.tombstones.set(handle, { value: true, expiresAt: Date.now() + tombstoneTtlMs });
+    return existed;
   }
 
   protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {

@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import type { SessionData as ExpressSessionData } from 'express-session';
+import { errorMessage, SessionStoreUnavailableException } from '../session.errors.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import { RedisScript, type AnyRedisClient } from '../redis/redis-script.js';
@@ -11,11 +13,11 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`);
 
-// KEYS: record, tombstone. ARGV: tombstone ttl ms.
+// KEYS: record, tombstone. ARGV: tombstone ttl ms. Returns whether the record existed.
 const REVOKE = new RedisScript(`
-redis.call('DEL', KEYS[1])
+local existed = redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-return 1`);
+return existed`);
 
 // KEYS: index. ARGV: handle, ttl ms. Never shortens the index's TTL. A hash with empty values,
 // not a set: small hashes are stored compactly (listpack), small sets of strings are not.
@@ -50,6 +52,7 @@ export interface RedisStoreSettings {
  */
 export class RedisSessionStore extends RevocableSessionStore {
   readonly kind = 'redis';
+  private readonly logger = new Logger('SessionModule');
   private readonly client: AnyRedisClient;
   private readonly bytes: AnyRedisClient;
 
@@ -86,9 +89,9 @@ export class RedisSessionStore extends RevocableSessionStore {
     return (await this.bounded(WRITE_UNLESS_REVOKED.run(this.client, keys, [record, ttlMs]))) === 1;
   }
 
-  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void> {
+  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
-    await this.bounded(REVOKE.run(this.client, keys, [tombstoneTtlMs]));
+    return (await this.bounded(REVOKE.run(this.client, keys, [tombstoneTtlMs]))) === 1;
   }
 
   protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
@@ -132,18 +135,26 @@ export class RedisSessionStore extends RevocableSessionStore {
   }
 
   async close(): Promise<void> {
-    if (this.settings.owned && this.client.isOpen) await this.client.close();
+    if (!this.settings.owned || !this.client.isOpen) return;
+    // close() waits for every queued command; a stalled Redis would hold shutdown forever.
+    await this.bounded(this.client.close()).catch(() => this.client.destroy());
   }
 
   // node-redis times a command out only until it is written; a Redis that accepted it and then
-  // stalls (paused, overloaded) would hold the request forever. This bounds the whole exchange.
+  // stalls (paused, overloaded) would hold the request forever. This bounds the whole exchange,
+  // and turns any store failure into a 503 for the caller (the cause is logged).
   private bounded<T>(operation: Promise<T>): Promise<T> {
     const ms = this.settings.commandTimeout;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
     });
-    return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
+    return Promise.race([operation, deadline])
+      .catch((err: unknown) => {
+        this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
+        throw new SessionStoreUnavailableException();
+      })
+      .finally(() => clearTimeout(timer));
   }
 
   private recordKey(handle: string): string {

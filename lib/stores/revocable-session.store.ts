@@ -49,8 +49,8 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
   protected abstract addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void>;
   /** The handles in a user's index. */
   protected abstract readIndexEntries(userKey: string): Promise<string[]>;
-  /** Deletes the record and sets a tombstone, atomically. */
-  abstract revokeRecord(handle: string, tombstoneTtlMs: number): Promise<void>;
+  /** Deletes the record and sets a tombstone, atomically; resolves whether the record existed. */
+  abstract revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean>;
   protected abstract removeFromIndex(userKey: string, handles: string[]): Promise<void>;
   /** Resolves true when the store answers within its command timeout. */
   abstract isReachable(): Promise<boolean>;
@@ -99,21 +99,18 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
   }
 
   override get(sid: string, callback: Callback<ExpressSessionData | null>): void {
-    this.readSession(sid).then((session) => callback(undefined, session), callback);
+    settle(this.readSession(sid), callback);
   }
 
   override set(sid: string, session: ExpressSessionData, callback?: Callback): void {
-    this.writeSession(sessionHandle(sid), session).then(
-      () => callback?.(),
-      (err) => callback?.(err),
-    );
+    settle(this.writeSession(sessionHandle(sid), session), callback);
   }
 
   override destroy(sid: string, callback?: Callback): void {
-    const handle = sessionHandle(sid);
-    this.revokeRecord(handle, this.lifetime.tombstoneTtl(undefined, Date.now())).then(
-      () => callback?.(),
-      (err) => callback?.(err),
+    const ttl = this.lifetime.tombstoneTtl(undefined, Date.now());
+    settle(
+      this.revokeRecord(sessionHandle(sid), ttl).then(() => undefined),
+      callback,
     );
   }
 
@@ -132,7 +129,7 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
         return null;
       }
       const legacy = await this.readLegacySession(sid);
-      if (legacy) return this.migrate(sid, handle, legacy);
+      if (legacy) return this.migrate(sid, handle, legacy).catch(() => null);
       this.reject(handle, 'unknown');
       return null;
     }
@@ -151,7 +148,10 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
     // itself would make every new (uninitialized) session look modified and get saved.
     const meta = session.meta ?? { createdAt: now, lastActivityAt: now };
     const ttlMs = this.lifetime.expiresAt(meta) - now;
-    if (ttlMs <= 0) return this.revokeRecord(handle, this.lifetime.tombstoneTtl(meta, now));
+    if (ttlMs <= 0) {
+      await this.revokeRecord(handle, this.lifetime.tombstoneTtl(meta, now));
+      return;
+    }
     const record = this.codec.encodeSession(session, meta, handle);
     if (!(await this.writeRecord(handle, record, ttlMs))) {
       this.reject(handle, 'write-after-revoke');
@@ -185,8 +185,10 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
     const now = Date.now();
     const userId = this.legacyUserId(legacy);
     const meta = { createdAt: now, lastActivityAt: now, userId };
-    await this.writeSession(handle, { ...legacy, meta });
+    // Indexed first, so a revoke-all meanwhile reaches it; a failure (too large, revoked, store
+    // down) leaves the legacy session for the next request and reads as no session now.
     if (userId) await this.addToIndex({ ...meta, userId }, handle);
+    await this.writeSession(handle, { ...legacy, meta });
     await this.deleteLegacySession(sid);
     return this.readSession(sid);
   }
@@ -195,4 +197,14 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
   protected legacyUserId(_legacy: ExpressSessionData): string | undefined {
     return undefined;
   }
+}
+
+// Hands a promise's outcome to an express-session callback outside the promise chain, so an
+// exception thrown by the callback (express-session going on with the request) is not swallowed
+// as a rejection.
+function settle<T>(promise: Promise<T>, callback: Callback<T> | undefined): void {
+  promise.then(
+    (value) => process.nextTick(() => callback?.(undefined, value)),
+    (err: unknown) => process.nextTick(() => callback?.(err)),
+  );
 }

@@ -95,12 +95,35 @@ describe('resolveSessionOptions', () => {
       /`cookie.secure` = 'yes': must be true, false or 'auto'/,
     ],
     ['options that are not an object', 'secret', /options must be an object, got 'secret'/],
+    [
+      'a redis object with neither url nor client (an unset REDIS_URL)',
+      { redis: { url: undefined } },
+      /`redis` is set but has neither `url` nor `client`/,
+    ],
+    [
+      'a renewal fraction of 1, which would never renew',
+      { renewalFraction: 1 },
+      /`renewalFraction` = 1: must be at most 0.5/,
+    ],
   ])(
     'refuses %s with a message naming the option, the value and the fix',
     (_, options, message) => {
       expect(problemsOf(options)).toMatch(message);
     },
   );
+
+  it('keeps the secure default for an option given as undefined or null (unset configuration)', () => {
+    const { resolved } = resolve({
+      cookie: { sameSite: undefined, secure: undefined, httpOnly: null as unknown as boolean },
+      redis: { url: 'redis://localhost', commandTimeout: undefined, prefix: undefined },
+    });
+    expect(resolved.cookie).toEqual({ secure: true, httpOnly: true, sameSite: 'lax', path: '/' });
+    expect(resolved.redis).toMatchObject({
+      commandTimeout: 2000,
+      prefix: 'session:',
+      connectTimeout: 2000,
+    });
+  });
 
   it('lists every problem at once', () => {
     const message = problemsOf({ idleTimeout: 'soon', cookie: { sameSite: 'none!' }, extra: 1 });

@@ -251,4 +251,25 @@ describe('F. storage and encryption: at rest, key rotation, migration (sample on
     expect(cart.body.items).toHaveLength(stored);
     await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
   });
+
+  it('F: a connect-redis session that cannot be migrated (too large) reads as no session, never a 500', async () => {
+    const start = deployment();
+    const secret = randomBytes(32).toString('hex');
+    const legacyPrefix = `test-legacy-${randomUUID()}:`;
+    const legacyStore = new RedisStore({ client: redis.client, prefix: legacyPrefix });
+    const sid = randomBytes(24).toString('base64url');
+    const huge = {
+      cookie: { originalMaxAge: null },
+      user: { id: '1', username: 'alice' },
+      cart: Array.from({ length: 200 }, (_, i) => `item-${i}`.padEnd(100, 'x')),
+    } as unknown as SessionData;
+    await legacyStore.set(sid, huge);
+    const sample = await start({ SESSION_SECRET: secret, SESSION_LEGACY_PREFIX: legacyPrefix });
+    const cookie = signedSessionCookie('sid', sid, secret);
+    await sample.http.get('/auth/me').set('Cookie', cookie).expect(401);
+    await sample.http.get('/cart').set('Cookie', cookie).expect(200);
+    // Nothing is lost: the legacy session stays where it was.
+    expect(await redis.client.exists(legacyPrefix + sid)).toBe(1);
+    await redis.client.del(legacyPrefix + sid);
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionService, SessionStoreUnavailableException } from '../../lib/index.js';
 import { inspectRedis } from '../support/redis-inspect.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
@@ -55,6 +56,10 @@ describe('H. availability: the sample when Redis goes away, stalls and comes bac
       status: 'unavailable',
       store: 'redis',
     });
+    // Listing and revoking fail with 503 too, never a 500.
+    const sessions = sample.app.get(SessionService);
+    await expect(sessions.list('1')).rejects.toBeInstanceOf(SessionStoreUnavailableException);
+    await expect(sessions.revokeAll('1')).rejects.toBeInstanceOf(SessionStoreUnavailableException);
     // A route that does not touch the session still works.
     expect((await down(sample.http.get('/cart'))).body).toEqual({ items: [] });
 
@@ -131,4 +136,18 @@ describe('H. availability: the sample when Redis goes away, stalls and comes bac
       expect(cart.body.items).toEqual(expect.arrayContaining(acknowledged[w]!));
     }
   }, 60_000);
+
+  it('H29: shuts down even while Redis is stalled (no hang on queued commands)', async () => {
+    const other = await startSample({ REDIS_URL: redis.url });
+    const cookie = await login(other);
+    const admin = await inspectRedis(redis.url);
+    await admin.client.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
+    // A request leaves a command queued on the stalled connection; close must not wait for it.
+    expect(
+      (await other.http.get('/auth/me').set('Cookie', cookie).timeout(BOUNDED_MS)).status,
+    ).toBe(503);
+    await other.close();
+    await admin.client.sendCommand(['CLIENT', 'UNPAUSE']).catch(() => undefined);
+    await admin.close();
+  });
 });
