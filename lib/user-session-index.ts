@@ -4,6 +4,9 @@ import { SessionLifetime } from './lifetime/session-lifetime.js';
 import { SESSION_STORE } from './session.constants.js';
 import type { RevocableSessionStore } from './stores/revocable-session.store.js';
 
+// Longer than any login takes between indexing its session and storing it.
+const LOGIN_GRACE_MS = 5 * 60 * 1000;
+
 /** @internal One live session of a user, as the index and its record describe it. */
 export interface IndexedSession {
   createdAt: number;
@@ -27,20 +30,27 @@ export class UserSessionIndex {
 
   /** Every handle in the user's index, live or not yet pruned. */
   async handles(userId: string): Promise<string[]> {
-    return this.store.readIndex(userId);
+    return [...(await this.store.readIndex(userId)).keys()];
   }
 
   /** The user's live sessions; entries whose session has ended are pruned on the way. */
   async live(userId: string): Promise<Map<string, IndexedSession>> {
-    const handles = await this.store.readIndex(userId);
+    const index = await this.store.readIndex(userId);
+    const handles = [...index.keys()];
     const metadata = await this.store.readMetadata(handles);
     const live = new Map<string, IndexedSession>();
     const dead: string[] = [];
+    const settledBefore = Date.now() - LOGIN_GRACE_MS;
     handles.forEach((handle, i) => {
       const meta = metadata[i];
-      if (meta?.userId !== userId) return void dead.push(handle);
-      const { createdAt, lastActivityAt, ip, userAgent } = meta;
-      live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
+      if (meta?.userId === userId) {
+        const { createdAt, lastActivityAt, ip, userAgent } = meta;
+        live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
+      } else if (meta || index.get(handle)! < settledBefore) {
+        // A login indexes its session just before storing it: a fresh entry without a record
+        // yet is a login in progress, not a dead session.
+        dead.push(handle);
+      }
     });
     await this.store.removeUserSessions(userId, dead);
     return live;

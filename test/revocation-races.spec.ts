@@ -177,4 +177,20 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(await sessions.list('late')).toEqual([]);
   });
+
+  it('does not drop a login in progress from the index when the user lists sessions meanwhile', async () => {
+    const sessions = app.get(SessionService);
+    const store = app.get<RevocableSessionStore>(SESSION_STORE);
+    const addToIndex = store.addToIndex.bind(store);
+    const spy = vi.spyOn(store, 'addToIndex').mockImplementation(async (meta, handle) => {
+      await addToIndex(meta, handle);
+      // Indexed, not yet stored: another request lists (and prunes) the user's sessions now.
+      await sessions.list('pending');
+    });
+    const cookie = await loginAs('pending');
+    spy.mockRestore();
+    expect((await sessions.list('pending')).map((s) => s.id)).toHaveLength(1);
+    expect(await sessions.revokeAll('pending')).toBe(1);
+    await http.get('/me').set('Cookie', cookie).expect(401);
+  });
 });

@@ -20,7 +20,7 @@ export class MemorySessionStore extends RevocableSessionStore {
   readonly kind = 'memory';
   private readonly records = new Map<string, Expiring<Buffer>>();
   private readonly tombstones = new Map<string, Expiring<true>>();
-  private readonly indexes = new Map<string, Expiring<Set<string>>>();
+  private readonly indexes = new Map<string, Expiring<Map<string, number>>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(lifetime: SessionLifetime, events: SessionEvents, codec: SessionRecordCodec) {
@@ -64,10 +64,10 @@ export class MemorySessionStore extends RevocableSessionStore {
     const expiresAt = Date.now() + ttlMs;
     const index = live(this.indexes, userKey);
     if (!index) {
-      this.indexes.set(userKey, { value: new Set([handle]), expiresAt });
+      this.indexes.set(userKey, { value: new Map([[handle, Date.now()]]), expiresAt });
       return;
     }
-    index.value.add(handle);
+    index.value.set(handle, Date.now());
     index.expiresAt = Math.max(index.expiresAt, expiresAt);
   }
 
@@ -76,8 +76,8 @@ export class MemorySessionStore extends RevocableSessionStore {
     for (const handle of handles) index?.value.delete(handle);
   }
 
-  protected async readIndexEntries(userKey: string): Promise<string[]> {
-    return [...(live(this.indexes, userKey)?.value ?? [])];
+  protected async readIndexEntries(userKey: string): Promise<Map<string, number>> {
+    return new Map(live(this.indexes, userKey)?.value);
   }
 
   async isReachable(): Promise<boolean> {

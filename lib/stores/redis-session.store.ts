@@ -19,11 +19,11 @@ local existed = redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return existed`);
 
-// KEYS: index. ARGV: handle, ttl ms. Never shortens the index's TTL. A hash with empty values,
-// not a set: small hashes are stored compactly (listpack), small sets of strings are not.
+// KEYS: index. ARGV: handle, added-at ms, ttl ms. Never shortens the index's TTL. A hash, not a
+// set: small hashes are stored compactly (listpack), small sets of strings are not.
 const INDEX_ADD = new RedisScript(`
-redis.call('HSET', KEYS[1], ARGV[1], '')
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`);
 
 // RESP type code of bulk strings: read them as Buffers, since records are bytes.
@@ -48,7 +48,8 @@ export interface RedisStoreSettings {
  * - `s:{<handle>}`: the session record, TTL = time left until idle or absolute expiry;
  * - `s:{<handle>}:revoked`: the tombstone (denylist entry), TTL = the longest the session could
  *   still have lived; same slot as the record, so write-unless-revoked is one atomic script;
- * - `u:{<user hash>}`: the handles of the user's sessions, TTL = its longest session.
+ * - `u:{<user hash>}`: the handles of the user's sessions (→ when each was added), TTL = its
+ *   longest session.
  */
 export class RedisSessionStore extends RevocableSessionStore {
   readonly kind = 'redis';
@@ -95,15 +96,19 @@ export class RedisSessionStore extends RevocableSessionStore {
   }
 
   protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
-    await this.bounded(INDEX_ADD.run(this.client, [this.indexKey(userKey)], [handle, ttlMs]));
+    const args = [handle, Date.now(), ttlMs];
+    await this.bounded(INDEX_ADD.run(this.client, [this.indexKey(userKey)], args));
   }
 
   protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
     await this.bounded(this.client.hDel(this.indexKey(userKey), handles));
   }
 
-  protected async readIndexEntries(userKey: string): Promise<string[]> {
-    return (await this.bounded(this.client.hKeys(this.indexKey(userKey)))) as string[];
+  protected async readIndexEntries(userKey: string): Promise<Map<string, number>> {
+    const entries = await this.bounded(this.client.hGetAll(this.indexKey(userKey)));
+    return new Map(
+      Object.entries(entries as Record<string, string>).map(([h, at]) => [h, Number(at)]),
+    );
   }
 
   // connect-redis keeps `<prefix><session ID>` → JSON of the session.

@@ -47,8 +47,8 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
   protected abstract readRecords(handles: string[]): Promise<(Buffer | undefined)[]>;
   /** Adds a handle to a user's index and extends the index's TTL to cover it. */
   protected abstract addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void>;
-  /** The handles in a user's index. */
-  protected abstract readIndexEntries(userKey: string): Promise<string[]>;
+  /** A user's index: each handle → when it was added (epoch ms). */
+  protected abstract readIndexEntries(userKey: string): Promise<Map<string, number>>;
   /** Deletes the record and sets a tombstone, atomically; resolves whether the record existed. */
   abstract revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean>;
   protected abstract removeFromIndex(userKey: string, handles: string[]): Promise<void>;
@@ -79,8 +79,8 @@ export abstract class RevocableSessionStore extends Store implements OnApplicati
     await this.addIndexEntry(this.userKey(meta.userId), handle, absoluteLeft);
   }
 
-  /** The handles of a user's sessions, live or not yet pruned. */
-  async readIndex(userId: string): Promise<string[]> {
+  /** The handles of a user's sessions, live or not yet pruned, with when each was added. */
+  async readIndex(userId: string): Promise<Map<string, number>> {
     return this.readIndexEntries(this.userKey(userId));
   }
 
