@@ -8,10 +8,14 @@ import { join } from 'node:path';
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** Whether this test run has the server started (not stopped or crashed). */
+  readonly running: boolean;
   /** Stops the server (with `persistent`, its data is written to disk first). */
   stop(): Promise<void>;
   /** Starts it again on the same port (with `persistent`, with the data it had). */
   start(): Promise<void>;
+  /** Kills the server with SIGKILL, as a crash would: no shutdown, nothing written. */
+  crash(): Promise<void>;
 }
 
 // A hard bound on the server's life, so a crashed test run cannot leave it behind.
@@ -26,6 +30,10 @@ export interface RedisServerOptions {
   cpu?: number;
   /** More `redis-server` arguments, e.g. `['--enable-debug-command', 'yes']`. */
   args?: string[];
+  /** This port instead of a free one. */
+  port?: number;
+  /** A configuration file, read before the arguments (Sentinel needs one it can rewrite). */
+  configFile?: string;
 }
 
 /** Starts redis-server from PATH; fails with install instructions when there is none. */
@@ -33,6 +41,8 @@ export async function startRedisServer({
   persistent = false,
   cpu,
   args: extra = [],
+  port: givenPort,
+  configFile,
 }: RedisServerOptions = {}): Promise<RedisServer> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error(
@@ -40,21 +50,27 @@ export async function startRedisServer({
         'macOS: brew install redis) or set REDIS_URL to a Redis the tests may write to.',
     );
   }
-  const port = await freePort();
+  const port = givenPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'nss-redis-'));
   let child: ChildProcess | undefined;
+  let pid: number | undefined;
 
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get running() {
+      return child !== undefined;
+    },
     async start() {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
       args.push('--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always', ...extra);
+      if (configFile) args.unshift(configFile);
       const command = ['timeout', String(MAX_LIFETIME_SECONDS), 'redis-server', ...args];
       if (cpu !== undefined) command.unshift('taskset', '-c', String(cpu));
       const proc = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
       child = proc;
       await waitForPong(port);
+      pid = await serverPid(port);
     },
     async stop() {
       const proc = child;
@@ -62,6 +78,15 @@ export async function startRedisServer({
       if (!proc || proc.exitCode !== null) return;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
       proc.kill('SIGTERM');
+      await exited;
+    },
+    async crash() {
+      const proc = child;
+      child = undefined;
+      if (!proc || proc.exitCode !== null || pid === undefined) return;
+      // `timeout` is the child; the server under it is killed directly, so it cannot shut down.
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      process.kill(pid, 'SIGKILL');
       await exited;
     },
   };
@@ -73,7 +98,8 @@ export async function startRedisServer({
   return server;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on loopback that nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -84,7 +110,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPong(port: number): Promise<void> {
+/** Waits until the server on `port` answers PING. */
+export async function waitForPong(port: number): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await ping(port)) return;
@@ -93,16 +120,27 @@ async function waitForPong(port: number): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms`);
 }
 
-function ping(port: number): Promise<boolean> {
+async function ping(port: number): Promise<boolean> {
+  return (await inlineCommand(port, 'PING'))?.startsWith('+PONG') ?? false;
+}
+
+async function serverPid(port: number): Promise<number | undefined> {
+  const info = await inlineCommand(port, 'INFO server');
+  const pid = /process_id:(\d+)/.exec(info ?? '')?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
+/** Sends one inline command and returns the first chunk of the reply, or undefined on failure. */
+function inlineCommand(port: number, command: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.setTimeout(500, () => socket.destroy());
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      resolve(data.toString());
     });
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
+    socket.once('error', () => resolve(undefined));
+    socket.once('close', () => resolve(undefined));
   });
 }
