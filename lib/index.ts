@@ -26,9 +26,12 @@ export type {
   SessionExcludedRoute,
   SessionModuleOptions,
   SessionOptionsFactory,
+  SessionRedisClusterOptions,
   SessionRedisOptions,
+  SessionRedisSentinelOptions,
   SessionRoute,
 } from './session-module-options.interface.js';
+export type { SessionRedisClient } from './redis/redis-connection.js';
 export type { SessionModuleExtras } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
 export { SessionService } from './session.service.js';

@@ -1,4 +1,4 @@
-import type { RedisClientType } from 'redis';
+import type { SessionRedisClient } from './redis/redis-connection.js';
 import type { MiddlewareConsumer } from '@nestjs/common';
 
 type MiddlewareRoutes = ReturnType<MiddlewareConsumer['apply']>;
@@ -29,12 +29,46 @@ export interface SessionCookieOptions {
   maxAge?: number;
 }
 
-/** Where sessions are kept. Without it the embedded in-memory store is used. */
+/** A Redis Cluster the module connects to. */
+export interface SessionRedisClusterOptions {
+  /**
+   * Some of the cluster's nodes, as `host:port` or `redis://[user:password@]host:port` (`rediss://`
+   * for TLS); the client finds the rest. Credentials and TLS of the first apply to every node.
+   */
+  rootNodes: string[];
+}
+
+/** A primary managed by Redis Sentinel, which the module follows across failovers. */
+export interface SessionRedisSentinelOptions {
+  /** The name the Sentinels monitor the primary under (`sentinel monitor <name> ...`). */
+  name: string;
+  /**
+   * Some of the Sentinels, as `host:port` or `redis://[user:password@]host:port` (their
+   * credentials, if they need any).
+   */
+  sentinels: string[];
+  /** Username on the primary and replicas, if they need one. */
+  username?: string;
+  /** Password of the primary and replicas, if they need one. */
+  password?: string;
+}
+
+/**
+ * Where sessions are kept: give exactly one of `url`, `cluster`, `sentinel` or `client`.
+ * Without it the embedded in-memory store is used.
+ */
 export interface SessionRedisOptions {
-  /** `redis://` or `rediss://` URL. The module creates the client and closes it on shutdown. */
+  /** One Redis, as a `redis://` or `rediss://` URL. The module creates the client and closes it on shutdown. */
   url?: string;
-  /** An existing node-redis client. The module uses it and leaves it open on shutdown. */
-  client?: RedisClientType<any, any, any, any, any>;
+  /** A Redis Cluster. The module creates the client and closes it on shutdown. */
+  cluster?: SessionRedisClusterOptions;
+  /** A Sentinel-managed primary. The module creates the client and closes it on shutdown. */
+  sentinel?: SessionRedisSentinelOptions;
+  /**
+   * An existing, connected node-redis client: `createClient()`, `createCluster()` or
+   * `createSentinel()`. The module uses it and leaves it open on shutdown.
+   */
+  client?: SessionRedisClient;
   /** Prefix of every Redis key the module writes. Default `'session:'`. */
   prefix?: string;
   /** Milliseconds a Redis command may take before the request gets a 503. Default `2000`. */

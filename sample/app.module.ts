@@ -29,9 +29,18 @@ export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
     },
     // Every route needs a logged-in session unless marked @Public().
     globalGuard: true,
-    redis: config.redisUrl ? { url: config.redisUrl, prefix: config.redisKeyPrefix } : undefined,
+    redis: redisOf(config),
     exclude: ['health'],
   };
+}
+
+// One Redis, a cluster or a Sentinel-managed primary, whichever the environment names.
+function redisOf(config: SampleConfig): SessionModuleOptions['redis'] {
+  const prefix = config.redisKeyPrefix;
+  if (config.redisUrl) return { url: config.redisUrl, prefix };
+  if (config.redisClusterNodes) return { cluster: { rootNodes: config.redisClusterNodes }, prefix };
+  if (config.redisSentinel) return { sentinel: config.redisSentinel, prefix };
+  return undefined;
 }
 
 /** The sample application: login, logout, the current user and an anonymous cart. */

@@ -8,12 +8,15 @@ import { parseEncryptionKeys } from '../crypto/encryption-keys.js';
 import {
   CookieOptionsSchema,
   MigrationOptionsSchema,
+  RedisClusterOptionsSchema,
   RedisOptionsSchema,
+  RedisSentinelOptionsSchema,
   SessionOptionsSchema,
 } from './session-options.schema.js';
 import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
 
 const OPT_OUT = 'dangerouslyAllowInsecureProductionConfig';
+const REDIS_TARGETS = ['url', 'cluster', 'sentinel', 'client'] as const;
 
 /**
  * @internal Validates the user's options, fills in defaults and applies the production policy.
@@ -87,7 +90,12 @@ function validateShape(options: SessionModuleOptions): string[] {
   if (isPlainObject(options.cookie))
     schema.cookie = Object.assign(new CookieOptionsSchema(), options.cookie);
   if (isPlainObject(options.redis)) {
-    schema.redis = Object.assign(new RedisOptionsSchema(), options.redis);
+    const redis = Object.assign(new RedisOptionsSchema(), options.redis);
+    if (isPlainObject(redis.cluster))
+      redis.cluster = Object.assign(new RedisClusterOptionsSchema(), redis.cluster);
+    if (isPlainObject(redis.sentinel))
+      redis.sentinel = Object.assign(new RedisSentinelOptionsSchema(), redis.sentinel);
+    schema.redis = redis;
   }
   if (isPlainObject(options.migration)) {
     schema.migration = Object.assign(new MigrationOptionsSchema(), options.migration);
@@ -98,15 +106,19 @@ function validateShape(options: SessionModuleOptions): string[] {
     forbidUnknownValues: true,
   });
   const problems = errors.flatMap((e) => describeError(e, ''));
-  if (options.redis?.url && options.redis.client) {
-    problems.push('`redis.url` and `redis.client` are both set: give one of them');
-  }
-  if (isPlainObject(options.redis) && !options.redis.url && !options.redis.client) {
-    // Most often an unset REDIS_URL: falling back to per-process memory would make logouts
-    // on one instance invisible to the others.
-    problems.push(
-      '`redis` is set but has neither `url` nor `client`: give one, or leave `redis` out for the memory store',
-    );
+  if (isPlainObject(options.redis)) {
+    const given = REDIS_TARGETS.filter((key) => isSet(options.redis![key]));
+    if (given.length > 1) {
+      const names = given.map((key) => `\`redis.${key}\``).join(' and ');
+      problems.push(`${names} are ${given.length === 2 ? 'both' : 'all'} set: give one of them`);
+    }
+    if (given.length === 0) {
+      // Most often an unset REDIS_URL: falling back to per-process memory would make logouts
+      // on one instance invisible to the others.
+      problems.push(
+        '`redis` is set but has none of `url`, `cluster`, `sentinel` or `client`: give one, or leave `redis` out for the memory store',
+      );
+    }
   }
   const idle = options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
   const absolute = options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout;
@@ -189,12 +201,16 @@ function toArray(secret: string | string[] | undefined): string[] {
   return Array.isArray(secret) ? secret : [secret];
 }
 
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
 function isPlainObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown, path = ''): string {
-  if (path.startsWith('secret') || path.startsWith('encryptionKeys')) return '(hidden)';
+  if (/^(secret|encryptionKeys)|password/i.test(path)) return '(hidden)';
   if (path === 'redis.url' && typeof value === 'string')
     value = value.replace(/\/\/[^@/]*@/, '//***@');
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;

@@ -1,10 +1,12 @@
 import type { EncryptionKey } from '../crypto/encryption-keys.js';
+import type { SessionRedisClient } from '../redis/redis-connection.js';
 import type {
   SessionExcludedRoute,
   SessionMigrationOptions,
+  SessionRedisClusterOptions,
+  SessionRedisSentinelOptions,
   SessionRoute,
 } from '../session-module-options.interface.js';
-import type { RedisClientType } from 'redis';
 
 /** @internal The options after validation, with every default filled in. */
 export interface ResolvedSessionOptions {
@@ -28,7 +30,9 @@ export interface ResolvedSessionOptions {
   globalInterceptor: boolean;
   redis?: {
     url?: string;
-    client?: RedisClientType<any, any, any, any, any>;
+    cluster?: SessionRedisClusterOptions;
+    sentinel?: SessionRedisSentinelOptions;
+    client?: SessionRedisClient;
     prefix: string;
     commandTimeout: number;
     connectTimeout: number;

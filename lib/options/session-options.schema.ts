@@ -16,7 +16,9 @@ import {
 } from 'class-validator';
 import type {
   SessionCookieOptions,
+  SessionRedisClusterOptions,
   SessionRedisOptions,
+  SessionRedisSentinelOptions,
 } from '../session-module-options.interface.js';
 
 const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -59,6 +61,39 @@ export class CookieOptionsSchema implements SessionCookieOptions {
   maxAge?: number;
 }
 
+// `host:port`, or a redis:// / rediss:// URL with a port.
+const REDIS_NODE = /^(rediss?:\/\/([^@/\s]*@)?)?[\w.-]+:\d{1,5}\/?$/;
+const REDIS_NODE_MESSAGE = 'must list host:port or redis://host:port addresses';
+
+/** @internal class-validator shape of `redis.cluster`. */
+export class RedisClusterOptionsSchema implements SessionRedisClusterOptions {
+  @IsArray({ message: REDIS_NODE_MESSAGE })
+  @ArrayNotEmpty({ message: 'must list at least one node' })
+  @Matches(REDIS_NODE, { each: true, message: REDIS_NODE_MESSAGE })
+  rootNodes!: string[];
+}
+
+/** @internal class-validator shape of `redis.sentinel`. */
+export class RedisSentinelOptionsSchema implements SessionRedisSentinelOptions {
+  @Matches(/^[\w.-]{1,128}$/, {
+    message: 'must be the name the Sentinels monitor the primary under',
+  })
+  name!: string;
+
+  @IsArray({ message: REDIS_NODE_MESSAGE })
+  @ArrayNotEmpty({ message: 'must list at least one Sentinel' })
+  @Matches(REDIS_NODE, { each: true, message: REDIS_NODE_MESSAGE })
+  sentinels!: string[];
+
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  username?: string;
+
+  @IsOptional()
+  @IsString({ message: 'must be a string' })
+  password?: string;
+}
+
 /** @internal class-validator shape of `redis`. */
 export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
   @IsOptional()
@@ -66,7 +101,19 @@ export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
   url?: string;
 
   @IsOptional()
-  @IsObject({ message: 'must be a node-redis client from createClient()' })
+  @ValidateNested()
+  @IsObject({ message: 'must be an object: { rootNodes }' })
+  cluster?: RedisClusterOptionsSchema;
+
+  @IsOptional()
+  @ValidateNested()
+  @IsObject({ message: 'must be an object: { name, sentinels }' })
+  sentinel?: RedisSentinelOptionsSchema;
+
+  @IsOptional()
+  @IsObject({
+    message: 'must be a node-redis client from createClient(), createCluster() or createSentinel()',
+  })
   client?: object;
 
   @IsOptional()

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClientType } from 'redis';
-
-/** @internal Any node-redis client the module can run commands on. */
-export type AnyRedisClient = RedisClientType<any, any, any, any, any>;
+import type { RedisCommands } from './redis-connection.js';
 
 /**
  * @internal A Lua script run with EVALSHA, falling back to EVAL once when Redis does not have it
@@ -17,7 +14,7 @@ export class RedisScript {
   }
 
   async run(
-    client: AnyRedisClient,
+    client: RedisCommands,
     keys: string[],
     args: (string | number | Buffer)[],
   ): Promise<unknown> {

@@ -3,7 +3,8 @@ import type { SessionData as ExpressSessionData } from 'express-session';
 import { errorMessage, SessionStoreUnavailableException } from '../session.errors.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
-import { RedisScript, type AnyRedisClient } from '../redis/redis-script.js';
+import type { RedisCommands, RedisConnection } from '../redis/redis-connection.js';
+import { RedisScript } from '../redis/redis-script.js';
 import { RevocableSessionStore } from './revocable-session.store.js';
 import type { SessionRecordCodec } from './session-record.codec.js';
 
@@ -26,13 +27,11 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`);
 
-// RESP type code of bulk strings: read them as Buffers, since records are bytes.
-const BLOB_STRING = 36;
 const LEGACY_SESSION_ID = /^[\w-]{1,128}$/;
 
 /** @internal Where and how the Redis store keeps sessions. */
 export interface RedisStoreSettings {
-  client: AnyRedisClient;
+  connection: RedisConnection;
   prefix: string;
   /** Whether the module created the client (and so closes it). */
   owned: boolean;
@@ -54,8 +53,9 @@ export interface RedisStoreSettings {
 export class RedisSessionStore extends RevocableSessionStore {
   readonly kind = 'redis';
   private readonly logger = new Logger('SessionModule');
-  private readonly client: AnyRedisClient;
-  private readonly bytes: AnyRedisClient;
+  private readonly connection: RedisConnection;
+  private readonly client: RedisCommands;
+  private readonly bytes: RedisCommands;
 
   constructor(
     private readonly settings: RedisStoreSettings,
@@ -64,8 +64,9 @@ export class RedisSessionStore extends RevocableSessionStore {
     codec: SessionRecordCodec,
   ) {
     super(lifetime, events, codec);
-    this.client = settings.client;
-    this.bytes = settings.client.withTypeMapping({ [BLOB_STRING]: Buffer }) as AnyRedisClient;
+    this.connection = settings.connection;
+    this.client = this.connection.commands;
+    this.bytes = this.connection.bytes;
   }
 
   protected async readRecord(handle: string): Promise<Buffer | undefined> {
@@ -106,9 +107,7 @@ export class RedisSessionStore extends RevocableSessionStore {
 
   protected async readIndexEntries(userKey: string): Promise<Map<string, number>> {
     const entries = await this.bounded(this.client.hGetAll(this.indexKey(userKey)));
-    return new Map(
-      Object.entries(entries as Record<string, string>).map(([h, at]) => [h, Number(at)]),
-    );
+    return new Map(Object.entries(entries).map(([h, at]) => [h, Number(at)]));
   }
 
   // connect-redis keeps `<prefix><session ID>` → JSON of the session.
@@ -132,17 +131,16 @@ export class RedisSessionStore extends RevocableSessionStore {
   }
 
   async isReachable(): Promise<boolean> {
-    if (!this.client.isReady) return false;
-    return this.bounded(this.client.ping()).then(
+    return this.bounded(this.connection.ping()).then(
       () => true,
       () => false,
     );
   }
 
   async close(): Promise<void> {
-    if (!this.settings.owned || !this.client.isOpen) return;
+    if (!this.settings.owned) return;
     // close() waits for every queued command; a stalled Redis would hold shutdown forever.
-    await this.bounded(this.client.close()).catch(() => this.client.destroy());
+    await this.bounded(this.connection.close()).catch(() => this.connection.destroy());
   }
 
   // node-redis times a command out only until it is written; a Redis that accepted it and then
@@ -156,6 +154,7 @@ export class RedisSessionStore extends RevocableSessionStore {
     });
     return Promise.race([operation, deadline])
       .catch((err: unknown) => {
+        this.connection.commandFailed();
         this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
         throw new SessionStoreUnavailableException();
       })

@@ -4,6 +4,7 @@ import { SessionEvents } from '../events/session-events.js';
 import { SessionLifetime } from '../lifetime/session-lifetime.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { createRedisClient } from '../redis/create-redis-client.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from '../session.constants.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import { RedisSessionStore } from './redis-session.store.js';
@@ -58,10 +59,11 @@ export const sessionStoreProvider: FactoryProvider<Promise<RevocableSessionStore
         'Session data is stored in Redis unencrypted: set `encryptionKeys` to encrypt it at rest.',
       );
     }
-    const { url, client: given, prefix, commandTimeout } = options.redis;
-    const client = given ?? (await createRedisClient({ ...options.redis, url: url! }, logger));
+    const { client: given, prefix, commandTimeout } = options.redis;
+    const created = given ? undefined : await createRedisClient(options.redis, logger);
+    const connection = new RedisConnection(given ?? created!.client, created?.stopConnecting);
     const settings = {
-      client,
+      connection,
       prefix,
       owned: !given,
       commandTimeout,

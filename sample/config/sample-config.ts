@@ -3,7 +3,12 @@ export interface SampleConfig {
   port: number;
   host: string;
   production: boolean;
+  /** `REDIS_URL`: one Redis. */
   redisUrl?: string;
+  /** `REDIS_CLUSTER_NODES`: comma-separated `host:port` seeds of a Redis Cluster. */
+  redisClusterNodes?: string[];
+  /** `REDIS_SENTINELS` (comma-separated `host:port`) and `REDIS_SENTINEL_NAME` (default `mymaster`). */
+  redisSentinel?: { name: string; sentinels: string[] };
   /** Prefix of the sample's Redis keys (`SESSION_KEY_PREFIX`), so several apps can share a Redis. */
   redisKeyPrefix?: string;
   sessionSecrets?: string[];
@@ -24,11 +29,18 @@ type Env = Record<string, string | undefined>;
 
 /** Reads the sample's configuration; a malformed variable stops startup with a clear message. */
 export function loadSampleConfig(env: Env = process.env): SampleConfig {
+  const topologies = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((n) => env[n]);
+  if (topologies.length > 1) {
+    throw new Error(`Set only one of ${topologies.join(', ')}: they name different Redis setups`);
+  }
+  const sentinels = list(env.REDIS_SENTINELS);
   return {
     port: integer(env, 'PORT') ?? 3000,
     host: env.HOST || '127.0.0.1',
     production: env.NODE_ENV === 'production',
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
+    redisSentinel: sentinels && { name: env.REDIS_SENTINEL_NAME || 'mymaster', sentinels },
     redisKeyPrefix: env.SESSION_KEY_PREFIX || undefined,
     sessionSecrets: list(env.SESSION_SECRET),
     encryptionKeys: list(env.SESSION_ENCRYPTION_KEYS),

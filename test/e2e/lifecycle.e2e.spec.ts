@@ -1,31 +1,74 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionService } from '../../lib/index.js';
-import { inspectRedis } from '../support/redis-inspect.js';
+import {
+  TOPOLOGIES,
+  inspectPrimaries,
+  startTopology,
+  type TopologyUnderTest,
+} from '../support/redis-topology.js';
 import { handleOf, login, startSample, type SampleUnderTest } from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const IDLE = 1500;
+const ABSOLUTE = 3000;
 
-describe('session lifecycle across two sample instances on one Redis', () => {
-  const redisUrl = inject('redisUrl');
+describe.each(TOPOLOGIES)('session lifecycle across two sample instances on a Redis %s', (name) => {
   const shared = {
-    REDIS_URL: redisUrl,
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
   };
+  let topology: TopologyUnderTest;
   let a: SampleUnderTest;
   let b: SampleUnderTest;
-  let redis: Awaited<ReturnType<typeof inspectRedis>>;
+  /** An instance with short timeouts, for the expiry tests. */
+  let brief: SampleUnderTest;
+  let redis: Awaited<ReturnType<typeof inspectPrimaries>>;
 
   beforeAll(async () => {
-    [a, b, redis] = await Promise.all([
-      startSample(shared),
-      startSample(shared),
-      inspectRedis(redisUrl),
+    topology = await startTopology(name, inject('redisUrl'));
+    [a, b, brief, redis] = await Promise.all([
+      startSample({ ...shared, ...topology.env }),
+      startSample({ ...shared, ...topology.env }),
+      startSample({
+        ...topology.env,
+        SESSION_IDLE_TIMEOUT: String(IDLE),
+        SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE),
+      }),
+      inspectPrimaries(topology),
     ]);
-  });
+  }, 60_000);
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close(), redis?.close()]);
+    await Promise.all([a?.close(), b?.close(), brief?.close(), redis?.close()]);
+    await topology?.stop();
+  });
+
+  it('logs in on one instance, is known on the other, and logs out', async () => {
+    const cookie = await login(a);
+    expect((await me(b, cookie).expect(200)).body.user).toMatchObject({ username: 'alice' });
+    expect(await redis.exists(redis.recordKey(shared.SESSION_KEY_PREFIX, handleOf(cookie)))).toBe(
+      true,
+    );
+    await a.http.post('/auth/logout').set('Cookie', cookie).expect(204);
+    await me(b, cookie).expect(401);
+  });
+
+  it('refuses a session idle longer than the idle timeout, on every instance', async () => {
+    const cookie = await login(brief);
+    await me(brief, cookie).expect(200);
+    await sleep(IDLE + 200);
+    await me(brief, cookie).expect(401);
+  });
+
+  it('ends an active session at its absolute lifetime', async () => {
+    const cookie = await login(brief);
+    const loggedInAt = Date.now();
+    while (Date.now() - loggedInAt < ABSOLUTE - 700) {
+      await me(brief, cookie).expect(200);
+      await sleep(IDLE / 3);
+    }
+    await sleep(ABSOLUTE - (Date.now() - loggedInAt) + 200);
+    await me(brief, cookie).expect(401);
   });
 
   const me = (app: SampleUnderTest, cookie: string) =>
@@ -139,7 +182,7 @@ describe('session lifecycle across two sample instances on one Redis', () => {
         String(statuses),
       ).toBe(true);
       const handle = handleOf(cookie);
-      expect(await redis.client.exists(redis.recordKey(shared.SESSION_KEY_PREFIX, handle))).toBe(0);
+      expect(await redis.exists(redis.recordKey(shared.SESSION_KEY_PREFIX, handle))).toBe(false);
       await me(a, cookie).expect(401);
       await me(b, cookie).expect(401);
     }
@@ -165,13 +208,25 @@ describe('session lifecycle across two sample instances on one Redis', () => {
     }
   });
 
+  // Runs before the TTL test below, whose own SCAN would count. The shared single node also
+  // serves other test files, so only the setups this file started are checked.
+  it.runIf(name !== 'single node')(
+    'never ran KEYS or SCAN and never got a CROSSSLOT error, over every test above',
+    async () => {
+      const calls = await redis.commandCalls();
+      expect(calls.get ?? 0).toBeGreaterThan(20);
+      expect(Object.keys(calls).filter((c) => /^(keys|scan)$/.test(c))).toEqual([]);
+      expect((await redis.errorCounts()).CROSSSLOT ?? 0).toBe(0);
+    },
+  );
+
   it('gives every key it writes a TTL', async () => {
     const cookie = await login(a);
     await a.http.post('/cart').set('Cookie', cookie).send({ item: 'x' }).expect(200);
     await a.http.post('/auth/logout').set('Cookie', cookie).expect(204);
     const keys = await redis.keys(shared.SESSION_KEY_PREFIX);
     expect(keys.length).toBeGreaterThan(3);
-    const ttls = await Promise.all(keys.map((key) => redis.client.pTTL(key)));
+    const ttls = await Promise.all(keys.map((key) => redis.pTTL(key)));
     expect(keys.filter((_, i) => ttls[i]! <= 0)).toEqual([]);
   });
 });

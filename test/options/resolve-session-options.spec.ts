@@ -98,7 +98,37 @@ describe('resolveSessionOptions', () => {
     [
       'a redis object with neither url nor client (an unset REDIS_URL)',
       { redis: { url: undefined } },
-      /`redis` is set but has neither `url` nor `client`/,
+      /`redis` is set but has none of `url`, `cluster`, `sentinel` or `client`/,
+    ],
+    [
+      'both a cluster and a Sentinel',
+      { redis: { cluster: { rootNodes: ['h:1'] }, sentinel: { name: 'm', sentinels: ['h:2'] } } },
+      /`redis.cluster` and `redis.sentinel` are both set: give one of them/,
+    ],
+    [
+      'a cluster without nodes',
+      { redis: { cluster: { rootNodes: [] } } },
+      /`redis.cluster.rootNodes` = \[0 item\(s\)\]: must list at least one node/,
+    ],
+    [
+      'a cluster node without a port',
+      { redis: { cluster: { rootNodes: ['10.0.0.1:7000', 'redis-1'] } } },
+      /`redis.cluster.rootNodes` = \[2 item\(s\)\]: must list host:port or redis:\/\/host:port addresses/,
+    ],
+    [
+      'a cluster given as a list (not { rootNodes })',
+      { redis: { cluster: ['10.0.0.1:7000'] } },
+      /`redis.cluster` = \[1 item\(s\)\]: must be an object: \{ rootNodes \}/,
+    ],
+    [
+      'a Sentinel setup without the monitored name',
+      { redis: { sentinel: { sentinels: ['10.0.0.1:26379'] } } },
+      /`redis.sentinel.name` = undefined: must be the name the Sentinels monitor the primary under/,
+    ],
+    [
+      'a Sentinel password that is not a string, without echoing it',
+      { redis: { sentinel: { name: 'm', sentinels: ['h:1'], password: 12345678 } } },
+      /`redis.sentinel.password` = \(hidden\): must be a string/,
     ],
     [
       'a renewal fraction of 1, which would never renew',
