@@ -61,6 +61,9 @@ export async function createRedisClient(
         password: settings.sentinel.password,
       },
       passthroughClientErrorEvents: true,
+      // node-redis gives up a first connect after this many rounds (one a second) and then never
+      // retries; like a single node's reconnects, the module keeps trying until Sentinel answers.
+      maxCommandRediscovers: Number.MAX_SAFE_INTEGER,
     });
   } else {
     client = redis.createClient({ ...node, url: settings.url });
