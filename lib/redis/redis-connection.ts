@@ -1,9 +1,22 @@
-import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
+import type { RedisClientType, RedisClusterType, RedisSentinelType, TypeMapping } from 'redis';
+
+/**
+ * The part of a `createCluster()` client the module uses. Picked, because a cluster client typed
+ * with its modules (the `redis` package adds JSON, search...) is not assignable to
+ * `RedisClusterType<any, ...>` as a whole.
+ */
+export interface SessionRedisClusterClient extends Pick<
+  RedisClusterType<any, any, any, any, any>,
+  'isOpen' | 'masters' | 'nodeClient' | '_slots' | 'close' | 'destroy' | 'on'
+> {
+  connect(): Promise<unknown>;
+  withTypeMapping(mapping: TypeMapping): unknown;
+}
 
 /** A node-redis client of any kind: one node, a cluster or a Sentinel-managed primary. */
 export type SessionRedisClient =
   | RedisClientType<any, any, any, any, any>
-  | RedisClusterType<any, any, any, any, any>
+  | SessionRedisClusterClient
   | RedisSentinelType<any, any, any, any, any>;
 
 /** Which kind of Redis deployment a client talks to. */
@@ -35,8 +48,6 @@ const BLOB_STRING = 36;
 // crashed primary never sends (node-redis#2806); the connection asks again at most this often.
 const REDISCOVER_INTERVAL_MS = 500;
 
-type Cluster = RedisClusterType<any, any, any, any, any>;
-
 /**
  * @internal One Redis client, whatever its kind, with what differs between the kinds (health
  * check, topology refresh, shutdown) in one place.
@@ -66,7 +77,7 @@ export class RedisConnection {
       await (this.client as RedisClientType).ping();
       return;
     }
-    const cluster = this.client as Cluster;
+    const cluster = this.client as SessionRedisClusterClient;
     if (cluster.masters.length === 0) throw new Error('Redis Cluster has no known primaries');
     await Promise.all(cluster.masters.map(async (node) => (await cluster.nodeClient(node)).ping()));
   }
@@ -76,7 +87,7 @@ export class RedisConnection {
     if (this.topology !== 'cluster' || !this.client.isOpen) return;
     if (Date.now() - this.lastRediscovery < REDISCOVER_INTERVAL_MS) return;
     this.lastRediscovery = Date.now();
-    const cluster = this.client as Cluster;
+    const cluster = this.client as SessionRedisClusterClient;
     // Asks a live primary if there is one; node-redis falls back to the seed nodes otherwise.
     const startWith =
       cluster.masters.find((node) => node.client?.isReady)?.client ?? cluster.masters[0]?.client;
