@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisCli, waitUntil } from './redis-cli.js';
-import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
+import { atExit, freePort, startRedisServer, type RedisServer } from './redis-server.js';
 
 /** A throwaway Sentinel setup on loopback: one primary, one replica, three Sentinels. */
 export interface RedisSentinelUnderTest {
@@ -28,7 +28,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelUnderTest> {
   const second = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(first.port)] });
   const nodes = [first, second];
   const dir = mkdtempSync(join(tmpdir(), 'nss-sentinel-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  atExit(() => rmSync(dir, { recursive: true, force: true }));
   const sentinels: RedisServer[] = [];
   for (let i = 0; i < 3; i++) {
     const port = await freePort();

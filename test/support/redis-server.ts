@@ -91,11 +91,19 @@ export async function startRedisServer({
     },
   };
   await server.start();
-  process.once('exit', () => {
+  atExit(() => {
     child?.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
   return server;
+}
+
+const exitHandlers: (() => void)[] = [];
+
+/** Runs `handler` when the test process exits (one 'exit' listener for every server). */
+export function atExit(handler: () => void): void {
+  if (exitHandlers.length === 0) process.once('exit', () => exitHandlers.forEach((h) => h()));
+  exitHandlers.push(handler);
 }
 
 /** A TCP port on loopback that nothing listens on now. */
