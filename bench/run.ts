@@ -8,21 +8,28 @@
  *   npm run bench            env: ROUNDS (3), DURATION (10 s), CONNECTIONS (32), SESSIONS (10000)
  */
 import 'reflect-metadata';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { createClient } from 'redis';
+import { createClient, type RedisClientType } from 'redis';
 import { startRedisServer } from '../test/support/redis-server.js';
+import {
+  APP_CPU,
+  CommandCounter,
+  SIDE_CPU,
+  load,
+  login,
+  median,
+  startApp as startBenchApp,
+  stopApp,
+  type AppKind,
+  type LoadResult,
+} from './harness.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const SESSIONS = Number(process.env.SESSIONS ?? 10_000);
-const [APP_CPU, SIDE_CPU] = cpus().length >= 2 ? ['0', '1'] : [undefined, undefined];
 const APPS = ['ceiling', 'express-session', 'usual', 'nestjs-session', 'this'] as const;
-type AppKind = (typeof APPS)[number] | 'this-bench';
 const LABELS: Record<AppKind, string> = {
   ceiling: 'NestJS, no sessions (ceiling)',
   'express-session': 'express-session alone, in memory, no guard (its own cost)',
@@ -32,17 +39,11 @@ const LABELS: Record<AppKind, string> = {
   'this-bench': 'nestjs-secure-session (bench app, same configuration)',
 };
 
-const run = promisify(execFile);
-const pinned = (cpu: string | undefined, command: string[]) =>
-  cpu ? ['taskset', '-c', cpu, ...command] : command;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 const redis = await startRedisServer({
   cpu: SIDE_CPU === undefined ? undefined : Number(SIDE_CPU),
   args: ['--enable-debug-command', 'yes'],
 });
-const admin = createClient({ url: redis.url });
+const admin = createClient({ url: redis.url }) as RedisClientType;
 await admin.connect();
 const env = {
   ...process.env,
@@ -52,98 +53,8 @@ const env = {
   NODE_ENV: 'development',
 };
 
-interface RunningApp {
-  kind: AppKind;
-  base: string;
-  process: ChildProcess;
-}
-
-async function startApp(kind: AppKind): Promise<RunningApp> {
-  const [command, ...args] = pinned(APP_CPU, [
-    process.execPath,
-    'dist-bench/bench/apps/serve.js',
-    kind,
-  ]);
-  const child = spawn(command!, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /READY (\d+)/.exec(chunk.toString());
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
-  });
-  return { kind, base: `http://127.0.0.1:${port}`, process: child };
-}
-
-async function stopApp(app: RunningApp): Promise<void> {
-  const exited = new Promise((resolve) => app.process.once('exit', resolve));
-  app.process.kill('SIGTERM');
-  await exited;
-}
-
-const cookieOf = (res: Response) => res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
-
-async function login(app: RunningApp, user = '1', userAgent = 'bench'): Promise<string> {
-  const headers = { 'content-type': 'application/json', 'user-agent': userAgent };
-  const res =
-    app.kind === 'this'
-      ? await fetch(`${app.base}/auth/login`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
-        })
-      : await fetch(`${app.base}/login/${user}`, { method: 'POST', headers });
-  if (res.status !== 200) throw new Error(`${app.kind} login: ${res.status}`);
-  return cookieOf(res);
-}
-
-async function commandCalls(): Promise<number> {
-  const info = await admin.info('commandstats');
-  let total = 0;
-  for (const [, name, calls] of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
-    if (!/^(info|config\|resetstat|commandstats)/.test(name!)) total += Number(calls);
-  }
-  return total;
-}
-
-interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  commandsPerRequest: number;
-}
-
-async function load(app: RunningApp, cookie: string, seconds: number): Promise<LoadResult> {
-  const headers = cookie ? ['-H', `Cookie=${cookie}`] : [];
-  const command = pinned(SIDE_CPU, [
-    process.execPath,
-    'node_modules/autocannon/autocannon.js',
-    '-j',
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(seconds),
-    ...headers,
-    `${app.base}/auth/me`,
-  ]);
-  await admin.configResetStat();
-  const { stdout } = await run(command[0]!, command.slice(1), { maxBuffer: 64 * 1024 * 1024 });
-  const calls = await commandCalls();
-  const result = JSON.parse(stdout) as {
-    requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
-    non2xx: number;
-    errors: number;
-  };
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${app.kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    commandsPerRequest: calls / result.requests.total,
-  };
-}
+const redisCommands = new CommandCounter([admin]);
+const startApp = (kind: AppKind) => startBenchApp(kind, env);
 
 async function bytesPerSession(kind: AppKind): Promise<number> {
   await admin.flushAll();
@@ -172,14 +83,14 @@ async function userOperationCost(others: number, sessionsOfUser: number) {
   for (let iteration = 0; iteration < 5; iteration++) {
     let cookie = '';
     for (let i = 0; i < sessionsOfUser; i++) cookie = await login(app, 'u');
-    await admin.configResetStat();
+    await redisCommands.reset();
     let started = performance.now();
     const listed = await fetch(`${app.base}/auth/sessions`, { headers: { cookie } });
     times.list.push(performance.now() - started);
     if (((await listed.json()) as unknown[]).length !== sessionsOfUser)
       throw new Error('list returned a wrong count');
-    commands.list = await commandCalls();
-    await admin.configResetStat();
+    commands.list = await redisCommands.calls();
+    await redisCommands.reset();
     started = performance.now();
     const revoked = await fetch(`${app.base}/auth/revoke-all`, {
       method: 'POST',
@@ -188,7 +99,7 @@ async function userOperationCost(others: number, sessionsOfUser: number) {
     times.revokeAll.push(performance.now() - started);
     if (((await revoked.json()) as { revoked: number }).revoked !== sessionsOfUser)
       throw new Error('revokeAll missed sessions');
-    commands.revokeAll = await commandCalls();
+    commands.revokeAll = await redisCommands.calls();
   }
   await stopApp(app);
   return {
@@ -215,8 +126,10 @@ for (let round = 0; round < ROUNDS; round++) {
     ...running.slice(0, round % running.length),
   ];
   for (const app of order) {
-    await load(app, cookies.get(app.kind)!, 3); // warm-up
-    results.get(app.kind)!.push(await load(app, cookies.get(app.kind)!, DURATION));
+    await load(app, cookies.get(app.kind)!, 3, CONNECTIONS, redisCommands); // warm-up
+    results
+      .get(app.kind)!
+      .push(await load(app, cookies.get(app.kind)!, DURATION, CONNECTIONS, redisCommands));
     console.log(
       `round ${round + 1} ${app.kind}: ${results.get(app.kind)!.at(-1)!.rps.toFixed(0)} req/s`,
     );

@@ -21,12 +21,14 @@ const PRIMARIES = 3;
 const NODE_TIMEOUT_MS = 1000;
 
 /** Starts 6 redis-servers in cluster mode and joins them with `redis-cli --cluster create`. */
-export async function startRedisCluster(): Promise<RedisClusterUnderTest> {
+export async function startRedisCluster({
+  cpu,
+}: { cpu?: number } = {}): Promise<RedisClusterUnderTest> {
   const ports: number[] = [];
   while (ports.length < PRIMARIES * 2) ports.push(await freeClusterPort(ports));
   const args = ['--cluster-enabled', 'yes', '--cluster-node-timeout', String(NODE_TIMEOUT_MS)];
   args.push('--cluster-config-file', 'nodes.conf', '--cluster-replica-validity-factor', '0');
-  const nodes = await Promise.all(ports.map((port) => startRedisServer({ port, args })));
+  const nodes = await Promise.all(ports.map((port) => startRedisServer({ port, args, cpu })));
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   await redisCli(
     ports[0]!,

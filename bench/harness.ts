@@ -1,0 +1,134 @@
+/**
+ * What the benchmark scripts share: starting a benchmark app pinned to its core, logging in,
+ * counting Redis commands, and an autocannon load against `GET /auth/me`.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { promisify } from 'node:util';
+import type { RedisClientType } from 'redis';
+
+export const [APP_CPU, SIDE_CPU] = cpus().length >= 2 ? ['0', '1'] : [undefined, undefined];
+
+/** The apps bench/apps/serve.ts can start. */
+export type AppKind =
+  'ceiling' | 'express-session' | 'usual' | 'nestjs-session' | 'this' | 'this-bench';
+
+const run = promisify(execFile);
+export const pinned = (cpu: string | undefined, command: string[]) =>
+  cpu ? ['taskset', '-c', cpu, ...command] : command;
+export const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export interface RunningApp {
+  kind: AppKind;
+  base: string;
+  process: ChildProcess;
+}
+
+/** Starts an app on the app core with this environment; resolves once it listens. */
+export async function startApp(kind: AppKind, env: NodeJS.ProcessEnv): Promise<RunningApp> {
+  const [command, ...args] = pinned(APP_CPU, [
+    process.execPath,
+    'dist-bench/bench/apps/serve.js',
+    kind,
+  ]);
+  const child = spawn(command!, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /READY (\d+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+  });
+  return { kind, base: `http://127.0.0.1:${port}`, process: child };
+}
+
+export async function stopApp(app: RunningApp): Promise<void> {
+  const exited = new Promise((resolve) => app.process.once('exit', resolve));
+  app.process.kill('SIGTERM');
+  await exited;
+}
+
+const cookieOf = (res: Response) => res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+
+/** Logs in (the sample as alice; the other apps as `user`) and returns the session cookie. */
+export async function login(app: RunningApp, user = '1', userAgent = 'bench'): Promise<string> {
+  const headers = { 'content-type': 'application/json', 'user-agent': userAgent };
+  const res =
+    app.kind === 'this'
+      ? await fetch(`${app.base}/auth/login`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+        })
+      : await fetch(`${app.base}/login/${user}`, { method: 'POST', headers });
+  if (res.status !== 200) throw new Error(`${app.kind} login: ${res.status}`);
+  return cookieOf(res);
+}
+
+/** Commands the app ran on Redis, summed over every server given (each primary of a cluster). */
+export class CommandCounter {
+  constructor(private readonly servers: RedisClientType[]) {}
+
+  async reset(): Promise<void> {
+    await Promise.all(this.servers.map((server) => server.configResetStat()));
+  }
+
+  async calls(): Promise<number> {
+    let total = 0;
+    for (const server of this.servers) {
+      const info = await server.info('commandstats');
+      for (const [, name, calls] of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
+        // The benchmark's own INFO and CONFIG RESETSTAT, and replicas' acknowledgements.
+        if (!/^(info|config\|resetstat|replconf)/.test(name!)) total += Number(calls);
+      }
+    }
+    return total;
+  }
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  commandsPerRequest: number;
+}
+
+/** Runs autocannon (on the side core) against `GET /auth/me` with the cookie. */
+export async function load(
+  app: RunningApp,
+  cookie: string,
+  seconds: number,
+  connections: number,
+  commands: CommandCounter,
+): Promise<LoadResult> {
+  const headers = cookie ? ['-H', `Cookie=${cookie}`] : [];
+  const command = pinned(SIDE_CPU, [
+    process.execPath,
+    'node_modules/autocannon/autocannon.js',
+    '-j',
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    ...headers,
+    `${app.base}/auth/me`,
+  ]);
+  await commands.reset();
+  const { stdout } = await run(command[0]!, command.slice(1), { maxBuffer: 64 * 1024 * 1024 });
+  const calls = await commands.calls();
+  const result = JSON.parse(stdout) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${app.kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    commandsPerRequest: calls / result.requests.total,
+  };
+}
