@@ -41,10 +41,10 @@ export async function createRedisClient(
   };
   let client: SessionRedisClient;
   if (settings.cluster) {
-    const [first, ...rest] = settings.cluster.rootNodes.map(parseNode);
+    const seeds = settings.cluster.rootNodes.map(parseNode);
     client = redis.createCluster({
-      rootNodes: [first!, ...rest].map(({ url }) => ({ url })),
-      defaults: withCredentials(node, first!),
+      rootNodes: seeds.map(({ url }) => ({ url })),
+      defaults: withCredentials(node, seeds[0]!),
     });
   } else if (settings.sentinel) {
     const sentinels = settings.sentinel.sentinels.map(parseNode);
@@ -130,7 +130,9 @@ async function connectUntilStopped(
       await client.connect();
       return true;
     } catch (err) {
-      logger.error(`Session store (Redis) connect failed: ${(err as Error).message}`);
+      if (attempt === 0) {
+        logger.error(`Session store (Redis) connect failed: ${(err as Error).message}`);
+      }
       if (client.isOpen || stopped()) return false;
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(100 * 2 ** attempt, MAX_RECONNECT_DELAY_MS)),
