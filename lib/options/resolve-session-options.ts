@@ -112,6 +112,20 @@ function validateShape(options: SessionModuleOptions): string[] {
       const names = given.map((key) => `\`redis.${key}\``).join(' and ');
       problems.push(`${names} are ${given.length === 2 ? 'both' : 'all'} set: give one of them`);
     }
+    const { cluster, sentinel } = options.redis!;
+    const schemes = new Set(
+      cluster?.rootNodes?.map?.((node) => String(node).startsWith('rediss:')),
+    );
+    if (schemes.size > 1) {
+      problems.push(
+        '`redis.cluster.rootNodes` mixes redis:// and rediss://: use one for every node',
+      );
+    }
+    if (sentinel?.sentinels?.some?.((node) => String(node).startsWith('rediss:'))) {
+      problems.push(
+        '`redis.sentinel.sentinels` uses rediss://, but these options cannot set TLS for the primary and replicas: pass your own createSentinel() client as `redis.client`',
+      );
+    }
     if (given.length === 0) {
       // Most often an unset REDIS_URL: falling back to per-process memory would make logouts
       // on one instance invisible to the others.
@@ -211,7 +225,7 @@ function isPlainObject(value: unknown): value is object {
 
 function describe(value: unknown, path = ''): string {
   if (/^(secret|encryptionKeys)|password/i.test(path)) return '(hidden)';
-  if (path === 'redis.url' && typeof value === 'string')
+  if (path.startsWith('redis') && typeof value === 'string')
     value = value.replace(/\/\/[^@/]*@/, '//***@');
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
   if (Array.isArray(value)) return `[${value.length} item(s)]`;

@@ -117,8 +117,9 @@ export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
   client?: object;
 
   @IsOptional()
-  @Matches(/^[\w:{}.-]{1,64}$/, {
-    message: 'must be 1-64 characters of letters, digits and _:{}.-',
+  // No braces: the module puts each session's keys under its own hash tag for Redis Cluster.
+  @Matches(/^[\w:.-]{1,64}$/, {
+    message: 'must be 1-64 characters of letters, digits and _:.- (no braces)',
   })
   prefix?: string;
 

@@ -7,6 +7,7 @@ type RedisSettings = NonNullable<ResolvedSessionOptions['redis']>;
 
 const MAX_RECONNECT_DELAY_MS = 2000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
+const SENTINEL_NODE_RETRIES = 3;
 
 /** @internal A client the module created, and how to stop it retrying a failed first connect. */
 export interface CreatedRedisClient {
@@ -57,12 +58,16 @@ export async function createRedisClient(
       ),
       nodeClientOptions: {
         ...node,
+        // A primary the app cannot reach must not hold node-redis's Sentinel client on it for
+        // good (node-redis#3061): after a few tries it gives up, and asks the Sentinels again.
+        socket: { ...node.socket, reconnectStrategy: sentinelNodeReconnect },
         username: settings.sentinel.username,
         password: settings.sentinel.password,
       },
       passthroughClientErrorEvents: true,
       // node-redis gives up a first connect after this many rounds (one a second) and then never
       // retries; like a single node's reconnects, the module keeps trying until Sentinel answers.
+      // Commands waiting meanwhile are abandoned by the store after `commandTimeout`.
       maxCommandRediscovers: Number.MAX_SAFE_INTEGER,
     });
   } else {
@@ -83,6 +88,11 @@ export async function createRedisClient(
   }
   clearTimeout(timer);
   return { client, stopConnecting: () => (stopped = true) };
+}
+
+function sentinelNodeReconnect(retries: number): number | Error {
+  if (retries >= SENTINEL_NODE_RETRIES) return new Error('Redis node unreachable; asking Sentinel');
+  return Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS);
 }
 
 interface RedisNodeAddress {

@@ -1,4 +1,4 @@
-import type { RedisClientType, RedisClusterType, RedisSentinelType, TypeMapping } from 'redis';
+import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
 
 /**
  * The part of a `createCluster()` client the module uses. Picked, because a cluster client typed
@@ -7,10 +7,15 @@ import type { RedisClientType, RedisClusterType, RedisSentinelType, TypeMapping 
  */
 export interface SessionRedisClusterClient extends Pick<
   RedisClusterType<any, any, any, any, any>,
-  'isOpen' | 'masters' | 'nodeClient' | '_slots' | 'close' | 'destroy' | 'on'
+  'isOpen' | 'masters' | 'nodeClient' | '_slots' | 'close' | 'destroy' | 'on' | 'off'
 > {
   connect(): Promise<unknown>;
-  withTypeMapping(mapping: TypeMapping): unknown;
+  sendCommand(
+    firstKey: string,
+    isReadonly: boolean,
+    args: (string | Buffer)[],
+    options?: object,
+  ): Promise<unknown>;
 }
 
 /** A node-redis client of any kind: one node, a cluster or a Sentinel-managed primary. */
@@ -22,42 +27,29 @@ export type SessionRedisClient =
 /** Which kind of Redis deployment a client talks to. */
 export type RedisTopology = 'single' | 'cluster' | 'sentinel';
 
-/** @internal Keys and arguments of a Lua script run. */
-export interface ScriptCall {
-  keys: string[];
-  arguments: (string | Buffer)[];
+/** @internal Options of one command. */
+export interface SendOptions {
+  /** Read bulk string replies as Buffers (records are bytes). */
+  bytes?: boolean;
+  /** Aborts the command if it has not been written to Redis yet. */
+  signal?: AbortSignal;
 }
 
-/**
- * @internal The commands the store runs. Every client kind has them with these signatures; each
- * names its keys, so a cluster client routes it to the slot's primary.
- */
-export interface RedisCommands {
-  get(key: string): Promise<unknown>;
-  exists(key: string): Promise<number>;
-  del(key: string): Promise<number>;
-  hDel(key: string, fields: string[]): Promise<number>;
-  hGetAll(key: string): Promise<Record<string, string>>;
-  evalSha(sha: string, call: ScriptCall): Promise<unknown>;
-  eval(source: string, call: ScriptCall): Promise<unknown>;
-}
-
-// RESP type code of bulk strings: read them as Buffers, since records are bytes.
+type CommandArgument = string | Buffer;
+// RESP type code of bulk strings.
 const BLOB_STRING = 36;
 // node-redis's cluster client learns a new topology only from a MOVED or ASK reply, which a
 // crashed primary never sends (node-redis#2806); the connection asks again at most this often.
 const REDISCOVER_INTERVAL_MS = 500;
 
 /**
- * @internal One Redis client, whatever its kind, with what differs between the kinds (health
- * check, topology refresh, shutdown) in one place.
+ * @internal One Redis client, whatever its kind, with what differs between the kinds (command
+ * routing, health check, topology refresh, shutdown) in one place.
  */
 export class RedisConnection {
   readonly topology: RedisTopology;
-  readonly commands: RedisCommands;
-  /** The same commands, with bulk string replies as Buffers. */
-  readonly bytes: RedisCommands;
   private lastRediscovery = 0;
+  private readonly onNodeError = () => this.commandFailed();
 
   constructor(
     private readonly client: SessionRedisClient,
@@ -65,16 +57,37 @@ export class RedisConnection {
     private readonly stopConnecting: () => void = () => undefined,
   ) {
     this.topology = topologyOf(client);
-    this.commands = client as unknown as RedisCommands;
-    this.bytes = client.withTypeMapping({ [BLOB_STRING]: Buffer }) as unknown as RedisCommands;
-    if (this.topology === 'cluster') client.on('node-error', () => this.commandFailed());
+    if (this.topology === 'cluster') client.on('node-error', this.onNodeError);
+  }
+
+  /**
+   * Runs one command on the primary that holds `key`, never on a replica: a replica may not
+   * have a revocation yet, even when the client was set up to read from replicas.
+   */
+  send(
+    key: string,
+    args: CommandArgument[],
+    { bytes, signal }: SendOptions = {},
+  ): Promise<unknown> {
+    const options = {
+      ...(bytes ? { typeMapping: { [BLOB_STRING]: Buffer } } : {}),
+      ...(signal ? { abortSignal: signal } : {}),
+    };
+    switch (this.topology) {
+      case 'cluster':
+        return (this.client as SessionRedisClusterClient).sendCommand(key, false, args, options);
+      case 'sentinel':
+        return (this.client as AnySentinel).sendCommand(false, args, options);
+      case 'single':
+        return (this.client as AnyClient).sendCommand(args, options);
+    }
   }
 
   /** Whether every node the store needs answers PING. */
   async ping(): Promise<void> {
     if (this.topology !== 'cluster') {
-      if (!(this.client as RedisClientType).isReady) throw new Error('Redis is not connected');
-      await (this.client as RedisClientType).ping();
+      if (!(this.client as AnyClient).isReady) throw new Error('Redis is not connected');
+      await (this.client as AnyClient).ping();
       return;
     }
     const cluster = this.client as SessionRedisClusterClient;
@@ -89,9 +102,16 @@ export class RedisConnection {
     this.lastRediscovery = Date.now();
     const cluster = this.client as SessionRedisClusterClient;
     // Asks a live primary if there is one; node-redis falls back to the seed nodes otherwise.
+    // `_slots` is node-redis's own (5.8 and 5.9 have it); it has no public way to do this.
     const startWith =
       cluster.masters.find((node) => node.client?.isReady)?.client ?? cluster.masters[0]?.client;
-    if (startWith) cluster._slots.rediscover(startWith as RedisClientType).catch(() => undefined);
+    type Node = Parameters<typeof cluster._slots.rediscover>[0];
+    if (startWith) cluster._slots.rediscover(startWith as Node).catch(() => undefined);
+  }
+
+  /** Stops using the client: removes the module's listener from it (a given client stays open). */
+  detach(): void {
+    if (this.topology === 'cluster') this.client.off('node-error', this.onNodeError);
   }
 
   async close(): Promise<void> {
@@ -104,6 +124,9 @@ export class RedisConnection {
     void this.client.destroy();
   }
 }
+
+type AnyClient = RedisClientType<any, any, any, any, any>;
+type AnySentinel = RedisSentinelType<any, any, any, any, any>;
 
 function topologyOf(client: SessionRedisClient): RedisTopology {
   if ('_slots' in client && 'masters' in client) return 'cluster';

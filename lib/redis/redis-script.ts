@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisCommands } from './redis-connection.js';
+import type { RedisConnection } from './redis-connection.js';
 
 /**
  * @internal A Lua script run with EVALSHA, falling back to EVAL once when Redis does not have it
@@ -14,19 +14,21 @@ export class RedisScript {
   }
 
   async run(
-    client: RedisCommands,
+    connection: RedisConnection,
     keys: string[],
     args: (string | number | Buffer)[],
+    signal?: AbortSignal,
   ): Promise<unknown> {
-    const options = {
-      keys,
-      arguments: args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg))),
-    };
+    const rest = [
+      String(keys.length),
+      ...keys,
+      ...args.map((a) => (Buffer.isBuffer(a) ? a : String(a))),
+    ];
     try {
-      return await client.evalSha(this.sha, options);
+      return await connection.send(keys[0]!, ['EVALSHA', this.sha, ...rest], { signal });
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return client.eval(this.source, options);
+      return connection.send(keys[0]!, ['EVAL', this.source, ...rest], { signal });
     }
   }
 }

@@ -3,7 +3,7 @@ import type { SessionData as ExpressSessionData } from 'express-session';
 import { errorMessage, SessionStoreUnavailableException } from '../session.errors.js';
 import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
-import type { RedisCommands, RedisConnection } from '../redis/redis-connection.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
 import { RevocableSessionStore } from './revocable-session.store.js';
 import type { SessionRecordCodec } from './session-record.codec.js';
@@ -54,8 +54,6 @@ export class RedisSessionStore extends RevocableSessionStore {
   readonly kind = 'redis';
   private readonly logger = new Logger('SessionModule');
   private readonly connection: RedisConnection;
-  private readonly client: RedisCommands;
-  private readonly bytes: RedisCommands;
 
   constructor(
     private readonly settings: RedisStoreSettings,
@@ -65,58 +63,83 @@ export class RedisSessionStore extends RevocableSessionStore {
   ) {
     super(lifetime, events, codec);
     this.connection = settings.connection;
-    this.client = this.connection.commands;
-    this.bytes = this.connection.bytes;
   }
 
   protected async readRecord(handle: string): Promise<Buffer | undefined> {
-    return (
-      ((await this.bounded(this.bytes.get(this.recordKey(handle)))) as Buffer | null) ?? undefined
+    const key = this.recordKey(handle);
+    const record = await this.bounded((signal) =>
+      this.connection.send(key, ['GET', key], { bytes: true, signal }),
     );
+    return (record as Buffer | null) ?? undefined;
   }
 
   protected async readRecords(handles: string[]): Promise<(Buffer | undefined)[]> {
-    const records = await this.bounded(
-      Promise.all(handles.map((h) => this.bytes.get(this.recordKey(h)))),
+    // One GET per record, each routed to its own slot's primary (no cross-slot MGET).
+    const records = await this.bounded((signal) =>
+      Promise.all(
+        handles
+          .map((handle) => this.recordKey(handle))
+          .map((key) => this.connection.send(key, ['GET', key], { bytes: true, signal })),
+      ),
     );
     return records.map((record) => (record as Buffer | null) ?? undefined);
   }
 
   protected async isRevoked(handle: string): Promise<boolean> {
-    return (await this.bounded(this.client.exists(this.tombstoneKey(handle)))) === 1;
+    const key = this.tombstoneKey(handle);
+    return (
+      (await this.bounded((signal) => this.connection.send(key, ['EXISTS', key], { signal }))) === 1
+    );
   }
 
   protected async writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
-    return (await this.bounded(WRITE_UNLESS_REVOKED.run(this.client, keys, [record, ttlMs]))) === 1;
+    const written = await this.bounded((signal) =>
+      WRITE_UNLESS_REVOKED.run(this.connection, keys, [record, ttlMs], signal),
+    );
+    return written === 1;
   }
 
   async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
-    return (await this.bounded(REVOKE.run(this.client, keys, [tombstoneTtlMs]))) === 1;
+    const existed = await this.bounded((signal) =>
+      REVOKE.run(this.connection, keys, [tombstoneTtlMs], signal),
+    );
+    return existed === 1;
   }
 
   protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
     const args = [handle, Date.now(), ttlMs];
-    await this.bounded(INDEX_ADD.run(this.client, [this.indexKey(userKey)], args));
+    await this.bounded((signal) =>
+      INDEX_ADD.run(this.connection, [this.indexKey(userKey)], args, signal),
+    );
   }
 
   protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
-    await this.bounded(this.client.hDel(this.indexKey(userKey), handles));
+    const key = this.indexKey(userKey);
+    await this.bounded((signal) =>
+      this.connection.send(key, ['HDEL', key, ...handles], { signal }),
+    );
   }
 
   protected async readIndexEntries(userKey: string): Promise<Map<string, number>> {
-    const entries = await this.bounded(this.client.hGetAll(this.indexKey(userKey)));
-    return new Map(Object.entries(entries).map(([h, at]) => [h, Number(at)]));
+    const key = this.indexKey(userKey);
+    const reply = await this.bounded((signal) =>
+      this.connection.send(key, ['HGETALL', key], { signal }),
+    );
+    return new Map(hashEntries(reply).map(([h, at]) => [h, Number(at)]));
   }
 
   // connect-redis keeps `<prefix><session ID>` → JSON of the session.
   protected override async readLegacySession(sid: string): Promise<ExpressSessionData | undefined> {
     const { legacyPrefix } = this.settings;
     if (legacyPrefix === undefined || !LEGACY_SESSION_ID.test(sid)) return undefined;
-    const json = (await this.bounded(this.client.get(legacyPrefix + sid))) as string | null;
-    if (json === null) return undefined;
-    const decoded = this.codec.decodeLegacy(json);
+    const key = legacyPrefix + sid;
+    const reply = await this.bounded((signal) =>
+      this.connection.send(key, ['GET', key], { bytes: true, signal }),
+    );
+    if (!Buffer.isBuffer(reply)) return undefined;
+    const decoded = this.codec.decodeLegacy(reply.toString());
     return 'value' in decoded ? decoded.value : undefined;
   }
 
@@ -127,32 +150,39 @@ export class RedisSessionStore extends RevocableSessionStore {
   }
 
   protected override async deleteLegacySession(sid: string): Promise<void> {
-    await this.bounded(this.client.del(this.settings.legacyPrefix + sid));
+    const key = this.settings.legacyPrefix + sid;
+    await this.bounded((signal) => this.connection.send(key, ['DEL', key], { signal }));
   }
 
   async isReachable(): Promise<boolean> {
-    return this.bounded(this.connection.ping()).then(
+    return this.bounded(() => this.connection.ping()).then(
       () => true,
       () => false,
     );
   }
 
   async close(): Promise<void> {
+    this.connection.detach();
     if (!this.settings.owned) return;
     // close() waits for every queued command; a stalled Redis would hold shutdown forever.
-    await this.bounded(this.connection.close()).catch(() => this.connection.destroy());
+    await this.bounded(() => this.connection.close()).catch(() => this.connection.destroy());
   }
 
   // node-redis times a command out only until it is written; a Redis that accepted it and then
   // stalls (paused, overloaded) would hold the request forever. This bounds the whole exchange,
-  // and turns any store failure into a 503 for the caller (the cause is logged).
-  private bounded<T>(operation: Promise<T>): Promise<T> {
+  // aborts commands still waiting to be sent (so none runs long after its request got its
+  // answer), and turns any store failure into a 503 for the caller (the cause is logged).
+  private bounded<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const ms = this.settings.commandTimeout;
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new Error(`Redis did not answer within ${ms} ms`));
+      }, ms);
     });
-    return Promise.race([operation, deadline])
+    return Promise.race([operation(abort.signal), deadline])
       .catch((err: unknown) => {
         this.connection.commandFailed();
         this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
@@ -172,4 +202,18 @@ export class RedisSessionStore extends RevocableSessionStore {
   private indexKey(userKey: string): string {
     return `${this.settings.prefix}u:{${userKey}}`;
   }
+}
+
+// HGETALL answers a flat [field, value, ...] list over RESP2, a map over RESP3 (a client given
+// by the app may speak either).
+function hashEntries(reply: unknown): [string, string][] {
+  const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString() : String(value));
+  if (Array.isArray(reply)) {
+    const entries: [string, string][] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2)
+      entries.push([text(reply[i]), text(reply[i + 1])]);
+    return entries;
+  }
+  const pairs = reply instanceof Map ? [...reply] : Object.entries((reply ?? {}) as object);
+  return pairs.map(([field, value]) => [text(field), text(value)]);
 }

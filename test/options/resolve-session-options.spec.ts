@@ -106,6 +106,26 @@ describe('resolveSessionOptions', () => {
       /`redis.cluster` and `redis.sentinel` are both set: give one of them/,
     ],
     [
+      'a cluster given as a URL string with a password, without echoing the password',
+      { redis: { cluster: 'redis://default:hunter2@10.0.0.1:7000' } },
+      /`redis.cluster` = 'redis:\/\/\*\*\*@10.0.0.1:7000': must be an object: \{ rootNodes \}/,
+    ],
+    [
+      'cluster seeds that mix TLS and plain connections',
+      { redis: { cluster: { rootNodes: ['rediss://a:7000', 'redis://b:7000'] } } },
+      /`redis.cluster.rootNodes` mixes redis:\/\/ and rediss:\/\/: use one for every node/,
+    ],
+    [
+      'Sentinels over TLS, which would leave the primary unencrypted',
+      { redis: { sentinel: { name: 'm', sentinels: ['rediss://s:26379'] } } },
+      /`redis.sentinel.sentinels` uses rediss:\/\/, .*pass your own createSentinel\(\) client/,
+    ],
+    [
+      'a key prefix with braces, which would break the per-session hash tags',
+      { redis: { url: 'redis://r:6379', prefix: '{app}:' } },
+      /`redis.prefix` = '\{app\}:': must be 1-64 characters of letters, digits and _:.- \(no braces\)/,
+    ],
+    [
       'a cluster without nodes',
       { redis: { cluster: { rootNodes: [] } } },
       /`redis.cluster.rootNodes` = \[0 item\(s\)\]: must list at least one node/,

@@ -10,7 +10,7 @@ import {
   type RequestSession,
   type SessionModuleOptions,
 } from '../../lib/index.js';
-import { waitUntil } from '../support/redis-cli.js';
+import { redisCli, waitUntil } from '../support/redis-cli.js';
 import { startRedisCluster, type RedisClusterUnderTest } from '../support/redis-cluster.js';
 import { startRedisSentinel, type RedisSentinelUnderTest } from '../support/redis-sentinel.js';
 import { startSessionApp } from '../support/session-test-app.js';
@@ -49,8 +49,10 @@ async function visitTwice(http: Awaited<ReturnType<typeof startSessionApp>>['htt
 describe('a Redis Cluster', () => {
   let cluster: RedisClusterUnderTest;
   let app: INestApplication | undefined;
+  let primaryPorts: number[];
   beforeAll(async () => {
     cluster = await startRedisCluster();
+    primaryPorts = await cluster.primaryPorts();
   }, 60_000);
   afterEach(async () => {
     await app?.close();
@@ -58,18 +60,32 @@ describe('a Redis Cluster', () => {
   });
   afterAll(() => cluster?.stop());
 
-  it('works with a createCluster() client it is given, and leaves it open on shutdown', async () => {
+  it('works with a createCluster() client it is given, reads only from primaries even when the client reads from replicas, and leaves it open on shutdown', async () => {
     const client = createCluster({
       rootNodes: [{ url: `redis://${cluster.seeds.split(',')[0]}` }],
+      useReplicas: true,
     });
+    client.on('error', () => undefined);
     await client.connect();
+    const listeners = client.listenerCount('node-error');
+    const replicas = cluster.nodes.filter((node) => !primaryPorts.includes(node.port));
+    await Promise.all(replicas.map((node) => redisCli(node.port, 'CONFIG', 'RESETSTAT')));
     const started = await startSessionApp(options({ client }), [VisitsController]);
     app = started.app;
-    expect(await visitTwice(started.http)).toEqual({ visits: 2 });
+    for (let i = 0; i < 10; i++) expect(await visitTwice(started.http)).toEqual({ visits: 2 });
     expect((await started.http.get('/reachable').expect(200)).body).toEqual({ reachable: true });
+    // A replica may lag behind a revocation: no session read may be served by one.
+    for (const node of replicas) {
+      expect(await redisCli(node.port, 'INFO', 'commandstats')).not.toMatch(
+        /cmdstat_(get|exists|hgetall):/,
+      );
+    }
     await app.close();
     app = undefined;
     expect(client.isOpen).toBe(true);
+    expect(client.listenerCount('node-error')).toBe(listeners);
+    expect(await client.set('app-key', 'app-value')).toBe('OK');
+    expect(await client.get('app-key')).toBe('app-value');
     await client.close();
   });
 
@@ -115,6 +131,9 @@ describe('a Sentinel-managed primary', () => {
     app = started.app;
     expect(await visitTwice(started.http)).toEqual({ visits: 2 });
     expect((await started.http.get('/reachable').expect(200)).body).toEqual({ reachable: true });
+    // The module's byte reads must not change how the app's own commands answer.
+    await client.set('app-key', 'app-value');
+    expect(await client.get('app-key')).toBe('app-value');
     await app.close();
     app = undefined;
     expect(client.isOpen).toBe(true);

@@ -83,6 +83,12 @@ export async function startRedisCluster({
     }
     return true;
   });
+  // Clients that read from replicas learn of them from CLUSTER SLOTS, which lists a replica only
+  // once it has gossiped its replication offset.
+  await waitUntil('CLUSTER SLOTS lists every replica', async () => {
+    const slots = await redisCli(ports[0]!, 'CLUSTER', 'SLOTS');
+    return (slots.match(/^127\.0\.0\.1$/gm) ?? []).length === PRIMARIES * 2;
+  });
   return cluster;
 }
 
