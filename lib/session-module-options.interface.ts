@@ -80,6 +80,15 @@ export interface SessionRedisOptions {
    * with a 503. While Redis is unreachable, commands fail at once. Default `1000`.
    */
   maxQueuedCommands?: number;
+  /**
+   * How many replicas must have a revocation (logout, revoke, login's retired ID) before it is
+   * acknowledged: the module sends `WAIT` after it, and answers 503 when fewer replicas confirm
+   * within 100 ms (or half of `commandTimeout`, if shorter). Replication is asynchronous, so
+   * without it a failover right after a logout can bring the session back. The cost: while a
+   * primary has fewer replicas, every revocation on it gets 503 and holds the other commands on
+   * its connection for up to that wait. Default `0` (do not wait).
+   */
+  revocationReplicas?: number;
 }
 
 /** Moving sessions from another setup without logging anyone out. */

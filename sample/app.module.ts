@@ -36,10 +36,10 @@ export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
 
 // One Redis, a cluster or a Sentinel-managed primary, whichever the environment names.
 function redisOf(config: SampleConfig): SessionModuleOptions['redis'] {
-  const prefix = config.redisKeyPrefix;
-  if (config.redisUrl) return { url: config.redisUrl, prefix };
-  if (config.redisClusterNodes) return { cluster: { rootNodes: config.redisClusterNodes }, prefix };
-  if (config.redisSentinel) return { sentinel: config.redisSentinel, prefix };
+  const common = { prefix: config.redisKeyPrefix, revocationReplicas: config.revocationReplicas };
+  if (config.redisUrl) return { url: config.redisUrl, ...common };
+  if (config.redisClusterNodes) return { cluster: { rootNodes: config.redisClusterNodes }, ...common };
+  if (config.redisSentinel) return { sentinel: config.redisSentinel, ...common };
   return undefined;
 }
 

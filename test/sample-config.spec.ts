@@ -17,6 +17,9 @@ describe("the sample's Redis environment variables", () => {
     expect(redisOf({ REDIS_SENTINELS: 's1:26379' })).toMatchObject({
       sentinel: { name: 'mymaster' },
     });
+    expect(
+      redisOf({ REDIS_URL: 'redis://r:6379', SESSION_REVOCATION_REPLICAS: '1' }),
+    ).toMatchObject({ revocationReplicas: 1 });
   });
 
   it('refuses to start with two Redis setups named at once', () => {

@@ -37,6 +37,7 @@ export interface ResolvedSessionOptions {
     commandTimeout: number;
     connectTimeout: number;
     maxQueuedCommands: number;
+    revocationReplicas: number;
   };
   /** Derived data-encryption keys, newest first; empty when data is stored in plaintext. */
   encryptionKeys: EncryptionKey[];
@@ -61,6 +62,7 @@ export const SESSION_DEFAULTS = {
     commandTimeout: 2000,
     connectTimeout: 2000,
     maxQueuedCommands: 1000,
+    revocationReplicas: 0,
   },
   maxSessionBytes: 8192,
   forRoutes: ['{*path}'],

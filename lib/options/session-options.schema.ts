@@ -139,6 +139,12 @@ export class RedisOptionsSchema implements Omit<SessionRedisOptions, 'client'> {
   @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
   maxQueuedCommands?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: 'must be at least 0' })
+  @Max(16, { message: 'must be at most 16' })
+  revocationReplicas?: number;
 }
 
 /** @internal class-validator shape of `migration`. */

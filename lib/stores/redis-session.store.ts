@@ -27,6 +27,9 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`);
 
+// A healthy replica confirms within a millisecond or so. WAIT holds every other command sent
+// over the same connection until it returns, so it must not wait long for a replica that is gone.
+const MAX_WAIT_MS = 100;
 const LEGACY_SESSION_ID = /^[\w-]{1,128}$/;
 
 /** @internal Where and how the Redis store keeps sessions. */
@@ -36,6 +39,8 @@ export interface RedisStoreSettings {
   /** Whether the module created the client (and so closes it). */
   owned: boolean;
   commandTimeout: number;
+  /** Replicas that must confirm a revocation before it is acknowledged (WAIT), 0 for none. */
+  revocationReplicas: number;
   /** Prefix of connect-redis sessions to migrate on first use, if any. */
   legacyPrefix?: string;
   /** Finds the user of a legacy session. */
@@ -102,9 +107,11 @@ export class RedisSessionStore extends RevocableSessionStore {
 
   async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
-    const existed = await this.bounded((signal) =>
-      REVOKE.run(this.connection, keys, [tombstoneTtlMs], signal),
-    );
+    const existed = await this.bounded(async (signal) => {
+      const existed = await REVOKE.run(this.connection, keys, [tombstoneTtlMs], signal);
+      await this.waitForReplicas(keys[0]!, signal);
+      return existed;
+    });
     return existed === 1;
   }
 
@@ -128,6 +135,19 @@ export class RedisSessionStore extends RevocableSessionStore {
       this.connection.send(key, ['HGETALL', key], { signal }),
     );
     return new Map(hashEntries(reply).map(([h, at]) => [h, Number(at)]));
+  }
+
+  // WAIT counts the writes made on its own connection; it is sent on the one the revocation went
+  // over (the connection to the key's primary), right after it.
+  private async waitForReplicas(key: string, signal: AbortSignal): Promise<void> {
+    const wanted = this.settings.revocationReplicas;
+    if (wanted === 0) return;
+    const ms = Math.min(MAX_WAIT_MS, Math.floor(this.settings.commandTimeout / 2));
+    const args = ['WAIT', String(wanted), String(ms)];
+    const confirmed = Number(await this.connection.send(key, args, { signal }));
+    if (confirmed < wanted) {
+      throw new Error(`a revocation reached ${confirmed} of ${wanted} replicas within ${ms} ms`);
+    }
   }
 
   // connect-redis keeps `<prefix><session ID>` → JSON of the session.

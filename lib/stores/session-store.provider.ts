@@ -59,7 +59,7 @@ export const sessionStoreProvider: FactoryProvider<Promise<RevocableSessionStore
         'Session data is stored in Redis unencrypted: set `encryptionKeys` to encrypt it at rest.',
       );
     }
-    const { client: given, prefix, commandTimeout } = options.redis;
+    const { client: given, prefix, commandTimeout, revocationReplicas } = options.redis;
     const created = given ? undefined : await createRedisClient(options.redis, logger);
     const connection = new RedisConnection(given ?? created!.client, created?.stopConnecting);
     const settings = {
@@ -67,6 +67,7 @@ export const sessionStoreProvider: FactoryProvider<Promise<RevocableSessionStore
       prefix,
       owned: !given,
       commandTimeout,
+      revocationReplicas,
       legacyPrefix: migration.connectRedisPrefix,
       legacyUserId: migration.connectRedisUserId,
     };

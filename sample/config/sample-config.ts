@@ -9,6 +9,8 @@ export interface SampleConfig {
   redisClusterNodes?: string[];
   /** `REDIS_SENTINELS` (comma-separated `host:port`) and `REDIS_SENTINEL_NAME` (default `mymaster`). */
   redisSentinel?: { name: string; sentinels: string[] };
+  /** `SESSION_REVOCATION_REPLICAS`: replicas that must confirm a logout or revocation (WAIT). */
+  revocationReplicas?: number;
   /** Prefix of the sample's Redis keys (`SESSION_KEY_PREFIX`), so several apps can share a Redis. */
   redisKeyPrefix?: string;
   sessionSecrets?: string[];
@@ -42,6 +44,7 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
     redisSentinel: sentinels && { name: env.REDIS_SENTINEL_NAME || 'mymaster', sentinels },
     redisKeyPrefix: env.SESSION_KEY_PREFIX || undefined,
+    revocationReplicas: integer(env, 'SESSION_REVOCATION_REPLICAS'),
     sessionSecrets: list(env.SESSION_SECRET),
     encryptionKeys: list(env.SESSION_ENCRYPTION_KEYS),
     legacyPrefix: env.SESSION_LEGACY_PREFIX || undefined,

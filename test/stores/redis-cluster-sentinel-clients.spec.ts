@@ -1,6 +1,6 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response as ExpressResponse } from 'express';
 import { createCluster, createSentinel } from 'redis';
 import type { Response } from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,23 @@ class VisitsController {
     session.cart = [...(session.cart ?? []), 'visit'];
     await this.sessions.save(req);
     return { visits: session.cart.length };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  async login(@Req() req: Request) {
+    await this.sessions.login(req, 'u1', { data: { cart: ['u1'] } });
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: ExpressResponse) {
+    await this.sessions.logout(req, res);
+  }
+
+  @Get('whoami')
+  whoami(@Session() session: RequestSession) {
+    return { user: session.cart?.[0] ?? null };
   }
 
   @Get('reachable')
@@ -138,6 +155,40 @@ describe('a Sentinel-managed primary', () => {
     app = undefined;
     expect(client.isOpen).toBe(true);
     await client.close();
+  });
+
+  it('with revocationReplicas, acknowledges a logout only once a replica has it, and answers 503 while none can', async () => {
+    const started = await startSessionApp(
+      options({
+        sentinel: { name: setup.name, sentinels: setup.seeds.split(',') },
+        revocationReplicas: 1,
+        commandTimeout: 400,
+      }),
+      [VisitsController],
+    );
+    app = started.app;
+    const login = async () => {
+      const res = await started.http.post('/login').expect(200);
+      return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    };
+    const first = await login();
+    await started.http.post('/logout').set('Cookie', first).expect(204);
+    const primary = await setup.primary();
+    const replica = setup.nodes.find((node) => node !== primary)!;
+    await replica.stop();
+    try {
+      const second = await login();
+      expect((await started.http.get('/whoami').set('Cookie', second)).body).toEqual({
+        user: 'u1',
+      });
+      await started.http.post('/logout').set('Cookie', second).expect(503);
+      // Not confirmed by a replica, but revoked on the primary all the same.
+      expect((await started.http.get('/whoami').set('Cookie', second)).body).toEqual({
+        user: null,
+      });
+    } finally {
+      await replica.start();
+    }
   });
 
   it('starts while no Sentinel answers, refuses with 503, and serves once they are back', async () => {
