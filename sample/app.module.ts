@@ -38,7 +38,8 @@ export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
 function redisOf(config: SampleConfig): SessionModuleOptions['redis'] {
   const common = { prefix: config.redisKeyPrefix, revocationReplicas: config.revocationReplicas };
   if (config.redisUrl) return { url: config.redisUrl, ...common };
-  if (config.redisClusterNodes) return { cluster: { rootNodes: config.redisClusterNodes }, ...common };
+  if (config.redisClusterNodes)
+    return { cluster: { rootNodes: config.redisClusterNodes }, ...common };
   if (config.redisSentinel) return { sentinel: config.redisSentinel, ...common };
   return undefined;
 }
