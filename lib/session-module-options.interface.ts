@@ -77,7 +77,9 @@ export interface SessionRedisOptions {
   connectTimeout?: number;
   /**
    * How many commands may wait for Redis replies at once (when it is slow); more fail at once
-   * with a 503. While Redis is unreachable, commands fail at once. Default `1000`.
+   * with a 503, per node. While Redis is unreachable, commands fail at once; with Sentinel they
+   * wait while node-redis looks for the primary, then end with a 503 after `commandTimeout`
+   * and are dropped unsent. Default `1000`.
    */
   maxQueuedCommands?: number;
   /**
