@@ -6,11 +6,13 @@ import { SessionOptionsError } from '../session.errors.js';
 import { SESSION_DEFAULTS, type ResolvedSessionOptions } from './resolved-session-options.js';
 import { parseEncryptionKeys } from '../crypto/encryption-keys.js';
 import {
-  CookieOptionsSchema,
-  MigrationOptionsSchema,
   RedisClusterOptionsSchema,
   RedisOptionsSchema,
   RedisSentinelOptionsSchema,
+} from './redis-options.schema.js';
+import {
+  CookieOptionsSchema,
+  MigrationOptionsSchema,
   SessionOptionsSchema,
 } from './session-options.schema.js';
 import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
