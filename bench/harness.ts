@@ -11,7 +11,14 @@ export const [APP_CPU, SIDE_CPU] = cpus().length >= 2 ? ['0', '1'] : [undefined,
 
 /** The apps bench/apps/serve.ts can start. */
 export type AppKind =
-  'ceiling' | 'express-session' | 'usual' | 'nestjs-session' | 'this' | 'this-bench';
+  | 'ceiling'
+  | 'express-session'
+  | 'usual'
+  | 'nestjs-session'
+  | 'secure-floor'
+  | 'express-session-floor'
+  | 'this'
+  | 'this-bench';
 
 const run = promisify(execFile);
 export const pinned = (cpu: string | undefined, command: string[]) =>
@@ -63,6 +70,8 @@ export async function login(app: RunningApp, user = '1', userAgent = 'bench'): P
         })
       : await fetch(`${app.base}/login/${user}`, { method: 'POST', headers });
   if (res.status !== 200) throw new Error(`${app.kind} login: ${res.status}`);
+  // express-session writes the session before it ends the body, not before the headers.
+  await res.arrayBuffer();
   return cookieOf(res);
 }
 
@@ -76,14 +85,22 @@ export class CommandCounter {
 
   async calls(): Promise<number> {
     let total = 0;
+    for (const calls of (await this.byName()).values()) total += calls;
+    return total;
+  }
+
+  /** Calls per command name. Redis counts the commands a script runs too, beside its EVALSHA. */
+  async byName(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
     for (const server of this.servers) {
       const info = await server.info('commandstats');
       for (const [, name, calls] of info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) {
         // The benchmark's own INFO and CONFIG RESETSTAT, and replicas' acknowledgements.
-        if (!/^(info|config\|resetstat|replconf)/.test(name!)) total += Number(calls);
+        if (!/^(info|config\|resetstat|replconf)/.test(name!))
+          counts.set(name!, (counts.get(name!) ?? 0) + Number(calls));
       }
     }
-    return total;
+    return counts;
   }
 }
 

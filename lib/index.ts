@@ -1,3 +1,4 @@
+export { InjectSessionOptions } from './decorators/inject-session-options.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { Session } from './decorators/session.decorator.js';
 export {
@@ -13,13 +14,21 @@ export { SameOriginGuard } from './guards/same-origin.guard.js';
 export { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
 export type { ExpiryReason } from './lifetime/session-lifetime.js';
 export { SESSION_MODULE_OPTIONS } from './session.constants.js';
-export type { RequestSession, SessionData, SessionMetadata } from './session-data.interface.js';
+export type { ResolvedSessionOptions } from './options/resolved-session-options.js';
+export type {
+  RequestSession,
+  SessionCookieSettings,
+  SessionData,
+  SessionMembers,
+  SessionMetadata,
+} from './session-data.interface.js';
 export {
-  SessionNotMountedError,
+  SessionCookieUndeliverableException,
   SessionOptionsError,
   SessionRequiredException,
   SessionRevokedError,
   SessionStoreUnavailableException,
+  SessionTooLargeError,
 } from './session.errors.js';
 export type {
   SessionCookieOptions,
@@ -41,4 +50,4 @@ export type {
   SessionInfo,
   SessionListing,
 } from './session-service.interfaces.js';
-export type { SessionStoreKind } from './stores/revocable-session.store.js';
+export type { SessionStoreKind } from './stores/session-store.interface.js';

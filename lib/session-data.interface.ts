@@ -1,10 +1,8 @@
-import type { Session as ExpressSession } from 'express-session';
-
 /** What the module records about a session. Times are epoch milliseconds. */
 export interface SessionMetadata {
   createdAt: number;
   lastActivityAt: number;
-  /** The user the session is bound to by `SessionService.login()`. */
+  /** The user the session is bound to by a login (`SessionService.login()` or Passport's). */
   userId?: string;
   /** Client address at login (`req.ip`, so it honours `trust proxy`). */
   ip?: string;
@@ -21,15 +19,54 @@ export interface SessionMetadata {
  * }
  * ```
  */
-export interface SessionData {
-  /** Owned by the module: creation, last activity and the bound user. Do not write it. */
-  meta: SessionMetadata;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SessionData {}
+
+/** `req.session.cookie`: the cookie's settings as express-session shows them. */
+export interface SessionCookieSettings {
+  path: string;
+  domain?: string;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: 'lax' | 'strict' | 'none';
+  /** Set it (milliseconds) to make the cookie persistent when it is next sent. */
+  maxAge?: number;
+  readonly originalMaxAge: number | null;
 }
 
-/** The session object on a request: your `SessionData` fields plus express-session's methods. */
-export type RequestSession = ExpressSession & Partial<SessionData>;
+type Callback = (err?: unknown) => void;
 
-declare module 'express-session' {
-  // Make `req.session` carry the app's SessionData fields.
-  interface SessionData extends Partial<import('./session-data.interface.js').SessionData> {}
+/**
+ * `req.session`'s own members, express-session's documented Session API, each with the module's
+ * semantics: `regenerate` gives a new ID and retires the old one (it is denylisted once the new
+ * one is saved), `destroy` revokes the session and clears the cookie, `save` writes now (it is
+ * otherwise written, when changed, before the response is sent).
+ */
+export interface SessionMembers {
+  /** The session ID. It is a secret: never log or show it (`SessionService.info()` gives a handle). */
+  readonly id: string;
+  readonly cookie: SessionCookieSettings;
+  /** Owned by the module: creation, last activity and the bound user; `undefined` until stored. */
+  readonly meta: SessionMetadata | undefined;
+  regenerate(callback: Callback): this;
+  destroy(callback?: Callback): this;
+  reload(callback: Callback): this;
+  save(callback?: Callback): this;
+  touch(): this;
+  resetMaxAge(): this;
+}
+
+/** The session object on a request: your `SessionData` fields plus the session's members. */
+export type RequestSession = SessionMembers & Partial<SessionData>;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The request's session (express-session's API); absent on routes without session handling. */
+      session: RequestSession;
+      /** The session ID (a secret: never log it). */
+      sessionID: string;
+    }
+  }
 }

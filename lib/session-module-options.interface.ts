@@ -1,11 +1,13 @@
+import type { RequestMethod } from '@nestjs/common';
 import type { SessionRedisClient } from './redis/redis-connection.js';
-import type { MiddlewareConsumer } from '@nestjs/common';
 
-type MiddlewareRoutes = ReturnType<MiddlewareConsumer['apply']>;
-/** A route as `MiddlewareConsumer.forRoutes()` takes it: a path, a controller or `{ path, method }`. */
-export type SessionRoute = Parameters<MiddlewareRoutes['forRoutes']>[number];
-/** A route as `MiddlewareConsumer.exclude()` takes it: a path or `{ path, method }`. */
-export type SessionExcludedRoute = Parameters<MiddlewareRoutes['exclude']>[number];
+/**
+ * A route pattern as Nest writes them (`'health'`, `'auth/{*path}'`), or one with a method
+ * (`{ path: 'health', method: RequestMethod.GET }`), matched against the request's whole path.
+ */
+export type SessionRoute = string | { path: string; method: RequestMethod };
+/** @deprecated Use `SessionRoute`. */
+export type SessionExcludedRoute = SessionRoute;
 
 /** Cookie policy of the session cookie. Every field has a secure default. */
 export interface SessionCookieOptions {
@@ -175,10 +177,13 @@ export interface SessionModuleOptions {
    * accepts state-changing requests from, e.g. `['https://admin.example.com']`. Default: none.
    */
   allowedOrigins?: string[];
-  /** Routes the session middleware is mounted on. Default: every route. */
+  /**
+   * Routes with session handling. Default: every route. Elsewhere (and outside `cookie.path`) a
+   * request has no session: `@Session()` and the guard answer 401 there.
+   */
   forRoutes?: SessionRoute[];
-  /** Routes the session middleware skips, such as a health check. */
-  exclude?: SessionExcludedRoute[];
+  /** Routes without session handling, such as a health check: no store read there. */
+  exclude?: SessionRoute[];
   /**
    * Accept in production what is otherwise refused there (no or weak secret, non-Secure or
    * script-readable cookie, `SameSite=None`). Every start then logs a warning. Never set it lightly.

@@ -9,8 +9,10 @@ export interface SessionInfo {
 
 /** One of a user's live sessions, as `list()` returns it. */
 export interface SessionListing extends SessionInfo {
-  ip?: string;
-  userAgent?: string;
+  /** Client address at login; `null` when unknown. */
+  ip: string | null;
+  /** User-Agent at login; `null` when unknown. */
+  userAgent: string | null;
   /** Whether it is the session of the request passed to `list()`. */
   current: boolean;
 }

@@ -1,4 +1,5 @@
 import {
+  InternalServerErrorException,
   PayloadTooLargeException,
   ServiceUnavailableException,
   UnauthorizedException,
@@ -20,14 +21,20 @@ export class SessionStoreUnavailableException extends ServiceUnavailableExceptio
   }
 }
 
-/** Thrown when the session is used on a route the session middleware is not mounted on. */
-export class SessionNotMountedError extends Error {
+/**
+ * A new session whose cookie could not reach the browser: a Secure cookie on a request seen as
+ * plain HTTP. Nothing is stored. Answers 500 with the fix: behind a TLS-terminating proxy set
+ * Express's `trust proxy`; for local development over http set `cookie.secure: 'auto'`.
+ */
+export class SessionCookieUndeliverableException extends InternalServerErrorException {
   constructor() {
     super(
-      'No session on this request: the route is excluded from the session middleware ' +
-        '(see the `forRoutes` and `exclude` options of SessionModule).',
+      'The session cookie is Secure but this request arrived over plain HTTP, so no session was ' +
+        "started. Behind a TLS-terminating proxy, set Express's `trust proxy` " +
+        "(app.set('trust proxy', 'loopback') or your proxy's address); for local development " +
+        "over http, set `cookie.secure: 'auto'`.",
     );
-    this.name = 'SessionNotMountedError';
+    this.name = 'SessionCookieUndeliverableException';
   }
 }
 

@@ -1,31 +1,29 @@
 import {
-  Inject,
   Logger,
   Module,
   type CanActivate,
-  type MiddlewareConsumer,
   type NestInterceptor,
   type NestModule,
   type Provider,
 } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { SessionEvents } from './events/session-events.js';
 import { RevokedSessionGuard } from './guards/revoked-session.guard.js';
 import { SameOriginGuard } from './guards/same-origin.guard.js';
 import { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
-import { SessionMiddleware } from './middleware/session.middleware.js';
+import { sessionEngineProviders } from './engine/session-engine.providers.js';
+import { SessionMount } from './engine/session-mount.js';
 import { resolveSessionOptions } from './options/resolve-session-options.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
-import {
-  RESOLVED_SESSION_OPTIONS,
-  SESSION_MODULE_OPTIONS,
-  SESSION_STORE,
-} from './session.constants.js';
+import { RESOLVED_SESSION_OPTIONS, SESSION_MODULE_OPTIONS } from './session.constants.js';
 import { ConfigurableModuleClass } from './session.module-definition.js';
 import type { SessionModuleOptions } from './session-module-options.interface.js';
 import { SessionService } from './session.service.js';
-import { sessionLifetimeProvider, sessionStoreProvider } from './stores/session-store.provider.js';
-import { UserSessionIndex } from './user-session-index.js';
+import {
+  sessionLifetimeProvider,
+  sessionRecordsProvider,
+  sessionStoreProvider,
+} from './stores/session-store.provider.js';
 
 const resolvedOptionsProvider: Provider = {
   provide: RESOLVED_SESSION_OPTIONS,
@@ -43,9 +41,9 @@ const letThrough: CanActivate & NestInterceptor = {
 
 const globalGuardProvider: Provider = {
   provide: APP_GUARD,
-  inject: [RESOLVED_SESSION_OPTIONS, Reflector],
-  useFactory: (options: ResolvedSessionOptions, reflector: Reflector) =>
-    options.globalGuard ? new RevokedSessionGuard(reflector) : letThrough,
+  inject: [RESOLVED_SESSION_OPTIONS, RevokedSessionGuard],
+  useFactory: (options: ResolvedSessionOptions, guard: RevokedSessionGuard) =>
+    options.globalGuard ? guard : letThrough,
 };
 
 const globalInterceptorProvider: Provider = {
@@ -58,16 +56,17 @@ const globalInterceptorProvider: Provider = {
 /**
  * Secure server-side sessions. `SessionModule.forRoot(options)` or `forRootAsync({ useFactory,
  * inject, imports })` in your AppModule validates the options at startup, sets up the store and
- * mounts the session middleware; inject SessionService and use `@Session()` in controllers.
+ * puts the session handling in front of the app's routes; inject SessionService and use
+ * `@Session()` in controllers.
  */
 @Module({
   providers: [
     resolvedOptionsProvider,
     sessionLifetimeProvider,
     sessionStoreProvider,
+    sessionRecordsProvider,
+    ...sessionEngineProviders,
     SessionEvents,
-    SessionMiddleware,
-    UserSessionIndex,
     SessionService,
     RevokedSessionGuard,
     SameOriginGuard,
@@ -81,20 +80,16 @@ const globalInterceptorProvider: Provider = {
     RevokedSessionGuard,
     SameOriginGuard,
     IdleTimeoutInterceptor,
-    sessionLifetimeProvider,
-    SESSION_STORE,
     RESOLVED_SESSION_OPTIONS,
   ],
 })
 export class SessionModule extends ConfigurableModuleClass implements NestModule {
-  constructor(@Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {
+  constructor(private readonly mount: SessionMount) {
     super();
   }
 
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(SessionMiddleware)
-      .exclude(...this.options.exclude)
-      .forRoutes(...this.options.forRoutes);
+  // Runs at app.init(): by then an app built with Test.createTestingModule() has its adapter.
+  configure(): void {
+    this.mount.mountIfReady();
   }
 }

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { SessionEvents, type RevocationCause } from './events/session-events.js';
-import { SessionLifetime } from './lifetime/session-lifetime.js';
-import { SESSION_STORE } from './session.constants.js';
-import type { RevocableSessionStore } from './stores/revocable-session.store.js';
+import { createHash } from 'node:crypto';
+import type { SessionEvents, RevocationCause } from './events/session-events.js';
+import type { SessionLifetime } from './lifetime/session-lifetime.js';
+import type { SessionMetadata } from './session-data.interface.js';
+import type { SessionRecords } from './stores/session-records.js';
+import type { SessionStore } from './stores/session-store.interface.js';
 
 // Longer than any login takes between indexing its session and storing it.
 const LOGIN_GRACE_MS = 5 * 60 * 1000;
@@ -11,56 +12,68 @@ const LOGIN_GRACE_MS = 5 * 60 * 1000;
 export interface IndexedSession {
   createdAt: number;
   lastActivityAt: number;
-  ip?: string;
-  userAgent?: string;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 /**
  * @internal Each user's set of sessions, kept beside the sessions so that listing and revoking
- * them costs O(that user's sessions), never a scan. Entries are only ever added by login, and
- * removed after the session is already dead, so a session is never out of the index while usable.
+ * them costs O(that user's sessions), never a scan. Entries are added before their session is
+ * stored, and removed after the session is already dead, so a session is never out of the index
+ * while usable. The index key is a hash of the user ID: no user input reaches a store key.
  */
-@Injectable()
 export class UserSessionIndex {
   constructor(
-    @Inject(SESSION_STORE) private readonly store: RevocableSessionStore,
+    private readonly store: SessionStore,
+    private readonly records: SessionRecords,
     private readonly lifetime: SessionLifetime,
     private readonly events: SessionEvents,
   ) {}
 
+  /** Adds a logged-in session to its user's index, which then lasts at least as long as it can. */
+  async add(handle: string, meta: SessionMetadata & { userId: string }): Promise<void> {
+    const absoluteLeft = meta.createdAt + this.lifetime.absoluteTimeout - Date.now();
+    const ttl = absoluteLeft + this.lifetime.grace;
+    await this.store.indexAdd(userKey(meta.userId), handle, Date.now(), ttl);
+  }
+
+  /** Drops handles of sessions that are already dead. */
+  remove(userId: string, handles: string[]): Promise<void> {
+    return this.store.indexRemove(userKey(userId), handles);
+  }
+
   /** Every handle in the user's index, live or not yet pruned. */
   async handles(userId: string): Promise<string[]> {
-    return [...(await this.store.readIndex(userId)).keys()];
+    return [...(await this.store.indexRead(userKey(userId))).keys()];
   }
 
   /** The user's live sessions; entries whose session has ended are pruned on the way. */
   async live(userId: string): Promise<Map<string, IndexedSession>> {
-    const index = await this.store.readIndex(userId);
+    const index = await this.store.indexRead(userKey(userId));
     const handles = [...index.keys()];
-    const metadata = await this.store.readMetadata(handles);
+    const metadata = await this.records.readMetadata(handles);
     const live = new Map<string, IndexedSession>();
     const dead: string[] = [];
-    const settledBefore = Date.now() - LOGIN_GRACE_MS;
+    const now = Date.now();
     handles.forEach((handle, i) => {
       const meta = metadata[i];
-      if (meta?.userId === userId) {
-        const { createdAt, lastActivityAt, ip, userAgent } = meta;
+      if (meta?.userId === userId && this.lifetime.expiredBy(meta, now) === undefined) {
+        const { createdAt, lastActivityAt, ip = null, userAgent = null } = meta;
         live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
-      } else if (meta || index.get(handle)! < settledBefore) {
+      } else if (meta || index.get(handle)! < now - LOGIN_GRACE_MS) {
         // A login indexes its session just before storing it: a fresh entry without a record
         // yet is a login in progress, not a dead session.
         dead.push(handle);
       }
     });
-    await this.store.removeUserSessions(userId, dead);
+    if (dead.length > 0) await this.remove(userId, dead);
     return live;
   }
 
-  /** Revokes sessions: tombstones first, index last. */
+  /** Revokes sessions of the user: tombstones first, index last. */
   async revoke(userId: string, handles: string[], cause: RevocationCause): Promise<void> {
-    const tombstoneTtl = this.lifetime.tombstoneTtl(undefined, Date.now());
-    await Promise.all(handles.map((handle) => this.store.revokeRecord(handle, tombstoneTtl)));
-    await this.store.removeUserSessions(userId, handles);
+    await Promise.all(handles.map((handle) => this.records.revoke(handle)));
+    if (handles.length > 0) await this.remove(userId, handles);
     for (const handle of handles) this.events.emit('revoked', { handle, userId, cause });
   }
 
@@ -77,4 +90,8 @@ export class UserSessionIndex {
     if (evicted.length > 0) await this.revoke(userId, evicted, 'evicted');
     return evicted;
   }
+}
+
+function userKey(userId: string): string {
+  return createHash('sha256').update(userId).digest().subarray(0, 16).toString('base64url');
 }

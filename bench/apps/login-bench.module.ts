@@ -14,6 +14,7 @@ import {
   Session,
   SessionModule,
   SessionService,
+  type RequestSession,
   type SessionModuleOptions,
 } from '../../lib/index.js';
 
@@ -35,19 +36,19 @@ class BenchController {
   }
 
   @Get('auth/me')
-  me(@Session('meta') meta: { userId?: string }) {
-    return { user: { id: meta.userId } };
+  me(@Session() session: RequestSession) {
+    return { user: { id: session.meta!.userId } };
   }
 
   @Get('auth/sessions')
-  list(@Session('meta') meta: { userId: string }, @Req() req: Request) {
-    return this.sessions.list(meta.userId, req);
+  list(@Session() session: RequestSession, @Req() req: Request) {
+    return this.sessions.list(session.meta!.userId!, req);
   }
 
   @Post('auth/revoke-all')
   @HttpCode(200)
-  async revokeAll(@Session('meta') meta: { userId: string }) {
-    return { revoked: await this.sessions.revokeAll(meta.userId) };
+  async revokeAll(@Session() session: RequestSession) {
+    return { revoked: await this.sessions.revokeAll(session.meta!.userId!) };
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * Starts one benchmark app and prints `READY <port>` on stdout. Run by bench/run.ts, pinned to
  * one core. Apps: ceiling | express-session (alone, in memory) | usual | nestjs-session |
- * this (the sample) | this-bench (the module
- * without the sample's scrypt login, for filling Redis with many sessions quickly).
+ * secure-floor (the module's per-read work, hand-written) | express-session-floor (the same
+ * work in an express-session store) | this (the sample) | this-bench (the module without the
+ * sample's scrypt login, for filling Redis with many sessions quickly).
  *
  *   node dist-bench/bench/apps/serve.js <app>     env: REDIS_URL, SESSION_SECRET, SESSION_ENCRYPTION_KEYS
  */
@@ -20,7 +21,13 @@ import {
   NestjsSessionSetupModule,
   UsualSetupModule,
 } from './baseline-apps.js';
+import {
+  ExpressSessionFloorModule,
+  expressSessionFloorOptions,
+} from './express-session-floor.module.js';
+import { FloorStore } from './floor-store.js';
 import { LoginBenchModule } from './login-bench.module.js';
+import { SecureFloorModule } from './secure-floor.module.js';
 
 const kind = process.argv[2];
 const redisUrl = process.env.REDIS_URL!;
@@ -32,6 +39,8 @@ async function redisClient(): Promise<RedisClientType> {
   await client.connect();
   return client;
 }
+
+const floorStore = async () => new FloorStore(await redisClient(), encryptionKeys![0]!, 'floor:');
 
 async function create(): Promise<INestApplication> {
   const logger = ['error'] as ['error'];
@@ -53,6 +62,13 @@ async function create(): Promise<INestApplication> {
       return NestFactory.create(NestjsSessionSetupModule.forRoot(await redisClient(), secret), {
         logger,
       });
+    case 'secure-floor':
+      return NestFactory.create(SecureFloorModule.forRoot(await floorStore(), secret), { logger });
+    case 'express-session-floor': {
+      const app = await NestFactory.create(ExpressSessionFloorModule, { logger });
+      app.use(session(expressSessionFloorOptions(await floorStore(), secret)));
+      return app;
+    }
     case 'this':
       return createSampleApp(loadSampleConfig(process.env), { quiet: true });
     case 'this-bench':

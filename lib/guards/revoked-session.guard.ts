@@ -1,14 +1,16 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isPublicRoute } from '../decorators/public.decorator.js';
+import { sessionContextOf } from '../engine/session-context.js';
 import { SessionRequiredException } from '../session.errors.js';
-import { requireSession, type SessionRequest } from '../session-request.js';
+import { requireRequest, requireSession } from '../session-access.js';
 
 /**
- * Lets a request through only with a logged-in session that is neither revoked nor logged out.
- * Revocation deletes a session in the store and leaves a tombstone (the denylist) that every
- * write checks, so the next request with that cookie — on any instance sharing the store — finds
- * no session and gets 401. Fails closed: when the store cannot be read, 503, never through.
+ * Lets a request through only with a logged-in session that is neither revoked nor logged out
+ * nor expired. Revocation deletes a session in the store and leaves a tombstone (the denylist)
+ * that every write checks, so the next request with that cookie — on any instance sharing the
+ * store — finds no session and gets 401. Fails closed: when the store cannot be read, 503; in a
+ * handler it cannot read a session for, 401; never through.
  *
  * Use it per route with `@UseGuards(RevokedSessionGuard)`, or on every route with the module's
  * `globalGuard: true` and `@Public()` on the open ones. Subclass it to add checks of your own.
@@ -18,9 +20,12 @@ export class RevokedSessionGuard implements CanActivate {
   constructor(protected readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http' || this.isPublic(context)) return true;
-    const session = requireSession(context.switchToHttp().getRequest<SessionRequest>());
-    if (!session.meta?.userId) throw new SessionRequiredException();
+    if (this.isPublic(context)) return true;
+    const req = requireRequest(context);
+    const session = requireSession(req);
+    const expired = sessionContextOf(req)?.expired;
+    if (expired) throw new SessionRequiredException(`Session expired (${expired} timeout)`);
+    if (!session?.meta?.userId) throw new SessionRequiredException();
     return true;
   }
 

@@ -8,6 +8,7 @@ import {
 import type { Request } from 'express';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
+import { requestOf } from '../session-access.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -28,8 +29,9 @@ export class SameOriginGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = requestOf(context) as Request | undefined;
+    // A handler without an HTTP request to check cannot be vouched for: refused, not let through.
+    if (!req) throw new ForbiddenException(`No request to check in a '${context.getType()}' handler`);
     if (SAFE_METHODS.has(req.method)) return true;
     // Origin first: it names the site exactly, so an origin in `allowedOrigins` (which a browser
     // marks `Sec-Fetch-Site: same-site` or `cross-site`) is let through.

@@ -5,58 +5,34 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { from, switchMap, type Observable } from 'rxjs';
+import { throwError, type Observable } from 'rxjs';
 import { isPublicRoute } from '../decorators/public.decorator.js';
-import { SessionEvents } from '../events/session-events.js';
-import { SessionLifetime } from '../lifetime/session-lifetime.js';
-import { sessionHandle } from '../session-handle.js';
-import { SESSION_STORE_FAILURE } from '../session.constants.js';
+import { sessionContextOf } from '../engine/session-context.js';
 import { SessionRequiredException } from '../session.errors.js';
-import type { SessionRequest } from '../session-request.js';
-import { SessionService } from '../session.service.js';
+import { requestOf } from '../session-access.js';
 
 /**
- * Enforces the idle timeout and the absolute lifetime on the server, from the session's own
- * activity and creation stamps: a session past either is destroyed, and the request gets 401
- * (on a `@Public()` route it goes on with a fresh anonymous session). The store's TTL already
- * follows the same deadlines; this check holds even where it does not (a replayed cookie, a
- * store without expiry).
+ * Answers 401 "Session expired" to a request whose session passed its idle timeout or absolute
+ * lifetime (on a `@Public()` route the request goes on, anonymous). The timeouts themselves are
+ * enforced by the session engine on every request with session handling, from the session's own
+ * activity and creation stamps: the expired session is revoked, its cookie cleared, an `expired`
+ * event emitted, and nothing new stored; a replay of the cookie is then refused as revoked.
  *
- * Sliding renewal: the activity stamp is rewritten only once `renewalFraction` of the idle window
- * has passed, so most read-only requests cost no write. Registered globally by default
- * (`globalInterceptor`); otherwise use `@UseInterceptors(IdleTimeoutInterceptor)`.
+ * Sliding renewal is the engine's too: the activity stamp is rewritten only once
+ * `renewalFraction` of the idle window has passed, so most read-only requests cost no write.
+ * Registered globally by default (`globalInterceptor`); otherwise use
+ * `@UseInterceptors(IdleTimeoutInterceptor)`.
  */
 @Injectable()
 export class IdleTimeoutInterceptor implements NestInterceptor {
-  constructor(
-    protected readonly reflector: Reflector,
-    protected readonly lifetime: SessionLifetime,
-    protected readonly sessions: SessionService,
-    protected readonly events: SessionEvents,
-  ) {}
+  constructor(protected readonly reflector: Reflector) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<SessionRequest>();
-    const meta = req[SESSION_STORE_FAILURE] === undefined ? req.session?.meta : undefined;
-    if (!meta) return next.handle();
-
-    const now = Date.now();
-    const reason = this.lifetime.expiredBy(meta, now);
-    if (reason) {
-      this.events.emit('expired', {
-        handle: sessionHandle(req.sessionID),
-        userId: meta.userId,
-        reason,
-      });
-      return from(this.sessions.endExpired(req)).pipe(
-        switchMap(() => {
-          if (this.isPublic(context)) return next.handle();
-          throw new SessionRequiredException(`Session expired (${reason} timeout)`);
-        }),
-      );
+    const req = requestOf(context);
+    const expired = req && sessionContextOf(req)?.expired;
+    if (expired && !this.isPublic(context)) {
+      return throwError(() => new SessionRequiredException(`Session expired (${expired} timeout)`));
     }
-    if (this.lifetime.renewalDue(meta, now)) meta.lastActivityAt = now;
     return next.handle();
   }
 

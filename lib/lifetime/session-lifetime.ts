@@ -3,16 +3,25 @@ import type { SessionMetadata } from '../session-data.interface.js';
 /** Why a session ended on its own. */
 export type ExpiryReason = 'idle' | 'absolute';
 
+// How long a record outlives its deadline, so that the next request with its cookie finds it,
+// ends it visibly (an `expired` event, a cleared cookie) and leaves a tombstone.
+const EXPIRY_GRACE_MS = 5 * 60 * 1000;
+
 /**
- * @internal The idle and absolute timeout rules, in one place for the stores (TTL), the
- * interceptor (enforcement and renewal) and the denylist (how long a tombstone must last).
+ * @internal The idle and absolute timeout rules, in one place for the store (TTLs), the engine
+ * (expiry and renewal) and the denylist (how long a tombstone must last).
  */
 export class SessionLifetime {
+  /** How long past its deadline an expired record is still kept: 5 minutes, or less with a short idle timeout. */
+  readonly grace: number;
+
   constructor(
     readonly idleTimeout: number,
     readonly absoluteTimeout: number,
     readonly renewalFraction: number,
-  ) {}
+  ) {
+    this.grace = Math.min(EXPIRY_GRACE_MS, idleTimeout);
+  }
 
   /** When the session ends if nothing renews it: idle deadline capped by the absolute one. */
   expiresAt(meta: SessionMetadata): number {
@@ -30,13 +39,18 @@ export class SessionLifetime {
     return now - meta.lastActivityAt >= this.idleTimeout * this.renewalFraction;
   }
 
+  /** How long the store keeps a record: until its deadline, plus the grace. */
+  recordTtl(meta: SessionMetadata, now: number): number {
+    return this.expiresAt(meta) - now + this.grace;
+  }
+
   /**
-   * How long a revoked session's tombstone must last: as long as any request that loaded the
-   * session before revocation could still renew it — an idle window, capped by what is left of
-   * the absolute lifetime. After that a write-back would have expired by itself.
+   * How long a revoked session's tombstone must last: as long as its record could have been
+   * kept — an idle window (plus the grace), capped by what is left of the absolute lifetime.
+   * After that a write-back would be refused as expired anyway.
    */
   tombstoneTtl(meta: SessionMetadata | undefined, now: number): number {
     const absoluteLeft = meta ? meta.createdAt + this.absoluteTimeout - now : this.absoluteTimeout;
-    return Math.max(1, Math.min(this.idleTimeout, absoluteLeft));
+    return Math.max(1, Math.min(this.idleTimeout, absoluteLeft) + this.grace);
   }
 }

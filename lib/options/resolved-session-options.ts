@@ -1,14 +1,16 @@
 import type { EncryptionKey } from '../crypto/encryption-keys.js';
 import type { SessionRedisClient } from '../redis/redis-connection.js';
 import type {
-  SessionExcludedRoute,
   SessionMigrationOptions,
   SessionRedisClusterOptions,
   SessionRedisSentinelOptions,
   SessionRoute,
 } from '../session-module-options.interface.js';
 
-/** @internal The options after validation, with every default filled in. */
+/**
+ * The options after validation, with every default filled in, as `@InjectSessionOptions()` gives
+ * them (e.g. to a subclass of SameOriginGuard).
+ */
 export interface ResolvedSessionOptions {
   /** Newest first: the first signs, all verify. */
   secrets: string[];
@@ -45,7 +47,7 @@ export interface ResolvedSessionOptions {
   migration: SessionMigrationOptions;
   allowedOrigins: string[];
   forRoutes: SessionRoute[];
-  exclude: SessionExcludedRoute[];
+  exclude: SessionRoute[];
 }
 
 /** @internal Defaults in one place. */

@@ -27,17 +27,10 @@ export type SessionRedisClient =
 /** Which kind of Redis deployment a client talks to. */
 export type RedisTopology = 'single' | 'cluster' | 'sentinel';
 
-/** @internal Options of one command. */
-export interface SendOptions {
-  /** Read bulk string replies as Buffers (records are bytes). */
-  bytes?: boolean;
-  /** Aborts the command if it has not been written to Redis yet. */
-  signal?: AbortSignal;
-}
-
 type CommandArgument = string | Buffer;
 // RESP type code of bulk strings.
 const BLOB_STRING = 36;
+const AS_BYTES = { typeMapping: { [BLOB_STRING]: Buffer } };
 // node-redis's cluster client learns a new topology only from a MOVED or ASK reply, which a
 // crashed primary never sends (node-redis#2806); the connection asks again at most this often.
 const REDISCOVER_INTERVAL_MS = 500;
@@ -51,12 +44,21 @@ export class RedisConnection {
   private lastRediscovery = 0;
   private readonly onNodeError = () => this.commandFailed();
 
+  /**
+   * Whether a command can wait unsent (while node-redis looks for a Sentinel primary, or in the
+   * offline queue of a client the app gave), so the store must abort it when its request gives up.
+   * The module's own single-node and cluster clients have no offline queue: a command to a node
+   * that is away fails at once.
+   */
+  readonly queuesUnsent: boolean;
+
   constructor(
     private readonly client: SessionRedisClient,
     /** Stops retrying a first connect that failed, for a client the module created. */
-    private readonly stopConnecting: () => void = () => undefined,
+    private readonly stopConnecting?: () => void,
   ) {
     this.topology = topologyOf(client);
+    this.queuesUnsent = stopConnecting === undefined || this.topology === 'sentinel';
     if (this.topology === 'cluster') client.on('node-error', this.onNodeError);
   }
 
@@ -64,15 +66,16 @@ export class RedisConnection {
    * Runs one command on the primary that holds `key`, never on a replica: a replica may not
    * have a revocation yet, even when the client was set up to read from replicas.
    */
-  send(
-    key: string,
-    args: CommandArgument[],
-    { bytes, signal }: SendOptions = {},
-  ): Promise<unknown> {
-    const options = {
-      ...(bytes ? { typeMapping: { [BLOB_STRING]: Buffer } } : {}),
-      ...(signal ? { abortSignal: signal } : {}),
-    };
+  send(key: string, args: CommandArgument[], signal?: AbortSignal): Promise<unknown> {
+    return this.sendWith(key, args, signal ? { abortSignal: signal } : undefined);
+  }
+
+  /** Like `send()`, with bulk string replies read as Buffers (records are bytes). */
+  sendForBytes(key: string, args: CommandArgument[], signal?: AbortSignal): Promise<unknown> {
+    return this.sendWith(key, args, signal ? { ...AS_BYTES, abortSignal: signal } : AS_BYTES);
+  }
+
+  private sendWith(key: string, args: CommandArgument[], options?: object): Promise<unknown> {
     switch (this.topology) {
       case 'cluster':
         return (this.client as SessionRedisClusterClient).sendCommand(key, false, args, options);
@@ -115,12 +118,12 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
-    this.stopConnecting();
+    this.stopConnecting?.();
     if (this.client.isOpen) await this.client.close();
   }
 
   destroy(): void {
-    this.stopConnecting();
+    this.stopConnecting?.();
     void this.client.destroy();
   }
 }

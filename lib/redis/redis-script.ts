@@ -25,10 +25,10 @@ export class RedisScript {
       ...args.map((a) => (Buffer.isBuffer(a) ? a : String(a))),
     ];
     try {
-      return await connection.send(keys[0]!, ['EVALSHA', this.sha, ...rest], { signal });
+      return await connection.send(keys[0]!, ['EVALSHA', this.sha, ...rest], signal);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return connection.send(keys[0]!, ['EVAL', this.source, ...rest], { signal });
+      return connection.send(keys[0]!, ['EVAL', this.source, ...rest], signal);
     }
   }
 }

@@ -1,7 +1,4 @@
-import type { SessionEvents } from '../events/session-events.js';
-import type { SessionLifetime } from '../lifetime/session-lifetime.js';
-import { RevocableSessionStore } from './revocable-session.store.js';
-import type { SessionRecordCodec } from './session-record.codec.js';
+import type { SessionStore } from './session-store.interface.js';
 
 interface Expiring<T> {
   value: T;
@@ -12,19 +9,18 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * @internal The embedded store for development, tests and single-process apps, with the same
- * semantics as the Redis store: expiry, tombstones, the per-user index, encryption. Expired entries
- * are swept, so it does not grow without bound as express-session's MemoryStore does. Not shared
- * between processes.
+ * semantics as the Redis store: expiry, tombstones, the per-user index. Expired entries are swept,
+ * so it does not grow without bound as express-session's MemoryStore does. Not shared between
+ * processes.
  */
-export class MemorySessionStore extends RevocableSessionStore {
+export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory';
   private readonly records = new Map<string, Expiring<Buffer>>();
   private readonly tombstones = new Map<string, Expiring<true>>();
   private readonly indexes = new Map<string, Expiring<Map<string, number>>>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(lifetime: SessionLifetime, events: SessionEvents, codec: SessionRecordCodec) {
-    super(lifetime, events, codec);
+  constructor() {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
@@ -35,53 +31,57 @@ export class MemorySessionStore extends RevocableSessionStore {
     return this.records.size;
   }
 
-  protected async readRecord(handle: string): Promise<Buffer | undefined> {
+  async read(handle: string): Promise<Buffer | undefined> {
     return live(this.records, handle)?.value;
   }
 
-  protected async readRecords(handles: string[]): Promise<(Buffer | undefined)[]> {
+  async readMany(handles: string[]): Promise<(Buffer | undefined)[]> {
     return handles.map((handle) => live(this.records, handle)?.value);
   }
 
-  protected async isRevoked(handle: string): Promise<boolean> {
+  async isRevoked(handle: string): Promise<boolean> {
     return live(this.tombstones, handle) !== undefined;
   }
 
-  protected async writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
+  async writeUnlessRevoked(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
     if (live(this.tombstones, handle)) return false;
     this.records.set(handle, { value: record, expiresAt: Date.now() + ttlMs });
     return true;
   }
 
-  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean> {
+  async revoke(handle: string, tombstoneTtlMs: number): Promise<boolean> {
     const existed = live(this.records, handle) !== undefined;
     this.records.delete(handle);
     this.tombstones.set(handle, { value: true, expiresAt: Date.now() + tombstoneTtlMs });
     return existed;
   }
 
-  protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
+  async indexAdd(userKey: string, handle: string, addedAt: number, ttlMs: number): Promise<void> {
     const expiresAt = Date.now() + ttlMs;
     const index = live(this.indexes, userKey);
     if (!index) {
-      this.indexes.set(userKey, { value: new Map([[handle, Date.now()]]), expiresAt });
+      this.indexes.set(userKey, { value: new Map([[handle, addedAt]]), expiresAt });
       return;
     }
-    index.value.set(handle, Date.now());
+    index.value.set(handle, addedAt);
     index.expiresAt = Math.max(index.expiresAt, expiresAt);
   }
 
-  protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
+  async indexRemove(userKey: string, handles: string[]): Promise<void> {
     const index = live(this.indexes, userKey);
     for (const handle of handles) index?.value.delete(handle);
   }
 
-  protected async readIndexEntries(userKey: string): Promise<Map<string, number>> {
+  async indexRead(userKey: string): Promise<Map<string, number>> {
     return new Map(live(this.indexes, userKey)?.value);
   }
 
   async isReachable(): Promise<boolean> {
     return true;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { SessionData as ExpressSessionData } from 'express-session';
 import { errorMessage, SessionStoreUnavailableException } from '../session.errors.js';
-import type { SessionEvents } from '../events/session-events.js';
-import type { SessionLifetime } from '../lifetime/session-lifetime.js';
+import { CommandDeadlines } from '../redis/command-deadlines.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
-import { RevocableSessionStore } from './revocable-session.store.js';
-import type { SessionRecordCodec } from './session-record.codec.js';
+import type { SessionStore } from './session-store.interface.js';
 
 // KEYS: record, tombstone. ARGV: record, ttl ms. Refuses to write a revoked session.
 const WRITE_UNLESS_REVOKED = new RedisScript(`
@@ -30,7 +27,6 @@ return 1`);
 // A healthy replica confirms within a millisecond or so. WAIT holds every other command sent
 // over the same connection until it returns, so it must not wait long for a replica that is gone.
 const MAX_WAIT_MS = 100;
-const LEGACY_SESSION_ID = /^[\w-]{1,128}$/;
 
 /** @internal Where and how the Redis store keeps sessions. */
 export interface RedisStoreSettings {
@@ -41,63 +37,43 @@ export interface RedisStoreSettings {
   commandTimeout: number;
   /** Replicas that must confirm a revocation before it is acknowledged (WAIT), 0 for none. */
   revocationReplicas: number;
-  /** Prefix of connect-redis sessions to migrate on first use, if any. */
-  legacyPrefix?: string;
-  /** Finds the user of a legacy session. */
-  legacyUserId?: (legacySession: Record<string, any>) => string | number | undefined;
 }
 
 /**
  * @internal Sessions in Redis. Key layout, every key under `prefix`, hash tags for Redis Cluster:
- * - `s:{<handle>}`: the session record, TTL = time left until idle or absolute expiry;
- * - `s:{<handle>}:revoked`: the tombstone (denylist entry), TTL = the longest the session could
- *   still have lived; same slot as the record, so write-unless-revoked is one atomic script;
- * - `u:{<user hash>}`: the handles of the user's sessions (→ when each was added), TTL = its
- *   longest session.
+ * - `s:{<handle>}`: the session record;
+ * - `s:{<handle>}:revoked`: the tombstone (denylist entry); same slot as the record, so
+ *   write-unless-revoked is one atomic script;
+ * - `u:{<user key>}`: the handles of the user's sessions (→ when each was added).
+ * Every exchange is bounded by `commandTimeout`; any failure becomes a 503 for the caller (the
+ * cause is logged).
  */
-export class RedisSessionStore extends RevocableSessionStore {
+export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   private readonly logger = new Logger('SessionModule');
   private readonly connection: RedisConnection;
+  private readonly deadlines: CommandDeadlines;
 
-  constructor(
-    private readonly settings: RedisStoreSettings,
-    lifetime: SessionLifetime,
-    events: SessionEvents,
-    codec: SessionRecordCodec,
-  ) {
-    super(lifetime, events, codec);
+  constructor(private readonly settings: RedisStoreSettings) {
     this.connection = settings.connection;
+    this.deadlines = new CommandDeadlines(settings.commandTimeout, this.connection.queuesUnsent);
   }
 
-  protected async readRecord(handle: string): Promise<Buffer | undefined> {
-    const key = this.recordKey(handle);
-    const record = await this.bounded((signal) =>
-      this.connection.send(key, ['GET', key], { bytes: true, signal }),
-    );
-    return (record as Buffer | null) ?? undefined;
+  read(handle: string): Promise<Buffer | undefined> {
+    return this.getBytes(this.recordKey(handle));
   }
 
-  protected async readRecords(handles: string[]): Promise<(Buffer | undefined)[]> {
+  readMany(handles: string[]): Promise<(Buffer | undefined)[]> {
     // One GET per record, each routed to its own slot's primary (no cross-slot MGET).
-    const records = await this.bounded((signal) =>
-      Promise.all(
-        handles
-          .map((handle) => this.recordKey(handle))
-          .map((key) => this.connection.send(key, ['GET', key], { bytes: true, signal })),
-      ),
-    );
-    return records.map((record) => (record as Buffer | null) ?? undefined);
+    return Promise.all(handles.map((handle) => this.read(handle)));
   }
 
-  protected async isRevoked(handle: string): Promise<boolean> {
+  async isRevoked(handle: string): Promise<boolean> {
     const key = this.tombstoneKey(handle);
-    return (
-      (await this.bounded((signal) => this.connection.send(key, ['EXISTS', key], { signal }))) === 1
-    );
+    return (await this.bounded((signal) => this.connection.send(key, ['EXISTS', key], signal))) === 1;
   }
 
-  protected async writeRecord(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
+  async writeUnlessRevoked(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
     const written = await this.bounded((signal) =>
       WRITE_UNLESS_REVOKED.run(this.connection, keys, [record, ttlMs], signal),
@@ -105,7 +81,7 @@ export class RedisSessionStore extends RevocableSessionStore {
     return written === 1;
   }
 
-  async revokeRecord(handle: string, tombstoneTtlMs: number): Promise<boolean> {
+  async revoke(handle: string, tombstoneTtlMs: number): Promise<boolean> {
     const keys = [this.recordKey(handle), this.tombstoneKey(handle)];
     const existed = await this.bounded(async (signal) => {
       const existed = await REVOKE.run(this.connection, keys, [tombstoneTtlMs], signal);
@@ -115,63 +91,34 @@ export class RedisSessionStore extends RevocableSessionStore {
     return existed === 1;
   }
 
-  protected async addIndexEntry(userKey: string, handle: string, ttlMs: number): Promise<void> {
-    const args = [handle, Date.now(), ttlMs];
+  async indexAdd(userKey: string, handle: string, addedAt: number, ttlMs: number): Promise<void> {
     await this.bounded((signal) =>
-      INDEX_ADD.run(this.connection, [this.indexKey(userKey)], args, signal),
+      INDEX_ADD.run(this.connection, [this.indexKey(userKey)], [handle, addedAt, ttlMs], signal),
     );
   }
 
-  protected async removeFromIndex(userKey: string, handles: string[]): Promise<void> {
+  async indexRemove(userKey: string, handles: string[]): Promise<void> {
+    if (handles.length === 0) return;
     const key = this.indexKey(userKey);
-    await this.bounded((signal) =>
-      this.connection.send(key, ['HDEL', key, ...handles], { signal }),
-    );
+    await this.bounded((signal) => this.connection.send(key, ['HDEL', key, ...handles], signal));
   }
 
-  protected async readIndexEntries(userKey: string): Promise<Map<string, number>> {
+  async indexRead(userKey: string): Promise<Map<string, number>> {
     const key = this.indexKey(userKey);
-    const reply = await this.bounded((signal) =>
-      this.connection.send(key, ['HGETALL', key], { signal }),
-    );
+    const reply = await this.bounded((signal) => this.connection.send(key, ['HGETALL', key], signal));
     return new Map(hashEntries(reply).map(([h, at]) => [h, Number(at)]));
   }
 
-  // WAIT counts the writes made on its own connection; it is sent on the one the revocation went
-  // over (the connection to the key's primary), right after it.
-  private async waitForReplicas(key: string, signal: AbortSignal): Promise<void> {
-    const wanted = this.settings.revocationReplicas;
-    if (wanted === 0) return;
-    const ms = Math.min(MAX_WAIT_MS, Math.floor(this.settings.commandTimeout / 2));
-    const args = ['WAIT', String(wanted), String(ms)];
-    const confirmed = Number(await this.connection.send(key, args, { signal }));
-    if (confirmed < wanted) {
-      throw new Error(`a revocation reached ${confirmed} of ${wanted} replicas within ${ms} ms`);
-    }
-  }
-
-  // connect-redis keeps `<prefix><session ID>` → JSON of the session.
-  protected override async readLegacySession(sid: string): Promise<ExpressSessionData | undefined> {
-    const { legacyPrefix } = this.settings;
-    if (legacyPrefix === undefined || !LEGACY_SESSION_ID.test(sid)) return undefined;
-    const key = legacyPrefix + sid;
-    const reply = await this.bounded((signal) =>
-      this.connection.send(key, ['GET', key], { bytes: true, signal }),
+  /** @internal The bytes under any key of this Redis (for migrations), bounded like the rest. */
+  getBytes(key: string): Promise<Buffer | undefined> {
+    return this.bounded((signal) => this.connection.sendForBytes(key, ['GET', key], signal)).then(
+      (reply) => (reply as Buffer | null) ?? undefined,
     );
-    if (!Buffer.isBuffer(reply)) return undefined;
-    const decoded = this.codec.decodeLegacy(reply.toString());
-    return 'value' in decoded ? decoded.value : undefined;
   }
 
-  protected override legacyUserId(legacy: ExpressSessionData): string | undefined {
-    const userId = this.settings.legacyUserId?.(legacy);
-    const id = typeof userId === 'number' || typeof userId === 'string' ? String(userId) : '';
-    return id.length > 0 && id.length <= 256 ? id : undefined;
-  }
-
-  protected override async deleteLegacySession(sid: string): Promise<void> {
-    const key = this.settings.legacyPrefix + sid;
-    await this.bounded((signal) => this.connection.send(key, ['DEL', key], { signal }));
+  /** @internal Deletes any key of this Redis (for migrations), bounded like the rest. */
+  async deleteKey(key: string): Promise<void> {
+    await this.bounded((signal) => this.connection.send(key, ['DEL', key], signal));
   }
 
   async isReachable(): Promise<boolean> {
@@ -181,34 +128,38 @@ export class RedisSessionStore extends RevocableSessionStore {
     );
   }
 
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
   async close(): Promise<void> {
     this.connection.detach();
     if (!this.settings.owned) return;
     // close() waits for every queued command; a stalled Redis would hold shutdown forever.
     await this.bounded(() => this.connection.close()).catch(() => this.connection.destroy());
+    this.deadlines.clear();
   }
 
-  // node-redis times a command out only until it is written; a Redis that accepted it and then
-  // stalls (paused, overloaded) would hold the request forever. This bounds the whole exchange,
-  // aborts commands still waiting to be sent (so none runs long after its request got its
-  // answer), and turns any store failure into a 503 for the caller (the cause is logged).
-  private bounded<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const ms = this.settings.commandTimeout;
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        reject(new Error(`Redis did not answer within ${ms} ms`));
-      }, ms);
+  // WAIT counts the writes made on its own connection; it is sent on the one the revocation went
+  // over (the connection to the key's primary), right after it.
+  private async waitForReplicas(key: string, signal?: AbortSignal): Promise<void> {
+    const wanted = this.settings.revocationReplicas;
+    if (wanted === 0) return;
+    const ms = Math.min(MAX_WAIT_MS, Math.floor(this.settings.commandTimeout / 2));
+    const confirmed = Number(
+      await this.connection.send(key, ['WAIT', String(wanted), String(ms)], signal),
+    );
+    if (confirmed < wanted) {
+      throw new Error(`a revocation reached ${confirmed} of ${wanted} replicas within ${ms} ms`);
+    }
+  }
+
+  private bounded<T>(operation: (signal?: AbortSignal) => Promise<T>): Promise<T> {
+    return this.deadlines.run(operation).catch((err: unknown) => {
+      this.connection.commandFailed();
+      this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
+      throw new SessionStoreUnavailableException();
     });
-    return Promise.race([operation(abort.signal), deadline])
-      .catch((err: unknown) => {
-        this.connection.commandFailed();
-        this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
-        throw new SessionStoreUnavailableException();
-      })
-      .finally(() => clearTimeout(timer));
   }
 
   private recordKey(handle: string): string {

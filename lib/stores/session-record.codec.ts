@@ -1,4 +1,3 @@
-import type { SessionData as ExpressSessionData } from 'express-session';
 import type { SessionCipher } from '../crypto/session-cipher.js';
 import type { SessionMetadata } from '../session-data.interface.js';
 import { SessionTooLargeError } from '../session.errors.js';
@@ -12,10 +11,16 @@ export interface RecordCodecOptions {
   cipher?: SessionCipher;
   /** Reads unencrypted records too (written before encryption was turned on); rewrites them encrypted. */
   acceptPlaintext: boolean;
-  /** Largest session, in bytes of JSON, a write may store. */
+  /** Largest session data, in bytes of JSON, a write may store (the module's metadata not counted). */
   maxBytes: number;
-  /** The cookie settings a loaded session gets back; they are not stored with every session. */
-  cookie: { originalMaxAge: number | null; path: string; httpOnly: boolean };
+}
+
+/** @internal A stored session, read back. */
+export interface StoredSession {
+  meta: SessionMetadata;
+  data: Record<string, unknown>;
+  /** The data's JSON as stored: a later `JSON.stringify` of unchanged data gives the same text. */
+  dataJson: string;
 }
 
 /** @internal A decoded value, or why it cannot be used. */
@@ -23,25 +28,22 @@ export type Decoded<T> = { value: T } | { failure: 'undecryptable' | 'malformed'
 
 /**
  * @internal Serializes sessions compactly — `[[createdAt, lastActivityAt, userId, ip, userAgent],
- * data]` as JSON bytes, without express-session's cookie object, AES-256-GCM-encrypted when keys
- * are configured, with the session handle as additional data — and reads them back safely:
- * prototype-polluting keys dropped, anything unreadable reported instead of thrown.
+ * data]` as JSON bytes, AES-256-GCM-encrypted when keys are configured, with the session handle as
+ * additional data — and reads them back safely: prototype-polluting keys dropped, anything
+ * unreadable reported instead of thrown.
  */
 export class SessionRecordCodec {
   constructor(private readonly options: RecordCodecOptions) {}
 
-  encodeSession(session: ExpressSessionData, meta: SessionMetadata, handle: string): Buffer {
-    const { cookie: _cookie, meta: _meta, ...data } = session;
-    const { createdAt, lastActivityAt, userId = null, ip = null, userAgent = null } = meta;
-    const record = [[createdAt, lastActivityAt, userId, ip, userAgent], data];
-    const json = Buffer.from(JSON.stringify(record));
-    if (json.length > this.options.maxBytes) {
-      throw new SessionTooLargeError(json.length, this.options.maxBytes);
-    }
+  /** Throws SessionTooLargeError when the data is over `maxBytes`. */
+  encode(meta: SessionMetadata, dataJson: string, handle: string): Buffer {
+    const bytes = Buffer.byteLength(dataJson);
+    if (bytes > this.options.maxBytes) throw new SessionTooLargeError(bytes, this.options.maxBytes);
+    const json = Buffer.from(`[${metaJson(meta)},${dataJson}]`);
     return this.options.cipher ? this.options.cipher.encrypt(json, handle) : json;
   }
 
-  decodeSession(stored: Buffer, handle: string): Decoded<ExpressSessionData> {
+  decode(stored: Buffer, handle: string): Decoded<StoredSession> {
     let json: Buffer;
     if (stored[0] === JSON_ARRAY_START) {
       if (this.options.cipher && !this.options.acceptPlaintext) return { failure: 'undecryptable' };
@@ -51,14 +53,13 @@ export class SessionRecordCodec {
       if (!Buffer.isBuffer(opened)) return { failure: 'undecryptable' };
       json = opened;
     }
-    const parsed = safeParse(json);
+    const text = json.toString('utf8');
+    const parsed = safeParse(text);
     if (!Array.isArray(parsed) || !Array.isArray(parsed[0]) || !isObject(parsed[1])) {
       return { failure: 'malformed' };
     }
-    const [[createdAt, lastActivityAt, userId, ip, userAgent], data] = parsed as [
-      unknown[],
-      object,
-    ];
+    const [stamps, data] = parsed as [unknown[], Record<string, unknown>];
+    const [createdAt, lastActivityAt, userId, ip, userAgent] = stamps;
     if (typeof createdAt !== 'number' || typeof lastActivityAt !== 'number') {
       return { failure: 'malformed' };
     }
@@ -66,24 +67,31 @@ export class SessionRecordCodec {
     if (typeof userId === 'string') meta.userId = userId;
     if (typeof ip === 'string') meta.ip = ip;
     if (typeof userAgent === 'string') meta.userAgent = userAgent;
-    return { value: { ...data, meta, cookie: { ...this.options.cookie } } as ExpressSessionData };
+    // The record is `[<stamps>,<data>]` as JSON.stringify wrote it, and re-serializing the few
+    // stamps gives their text back, so the data's text is what follows them: no second
+    // stringify of the whole session to tell later whether it changed.
+    const dataJson = text.slice(JSON.stringify(stamps).length + 2, -1);
+    return { value: { meta, data, dataJson } };
   }
 
   /** A connect-redis record: JSON of the whole express-session session. */
-  decodeLegacy(json: string): Decoded<ExpressSessionData> {
-    const parsed = safeParse(Buffer.from(json));
-    if (!isObject(parsed)) return { failure: 'malformed' };
-    const { cookie: _cookie, meta: _meta, ...data } = parsed as Partial<ExpressSessionData>;
-    return { value: { ...data, cookie: { ...this.options.cookie } } as ExpressSessionData };
+  decodeLegacy(json: string): Record<string, unknown> | undefined {
+    const parsed = safeParse(json);
+    if (!isObject(parsed)) return undefined;
+    const { cookie: _cookie, ...data } = parsed as Record<string, unknown>;
+    return data;
   }
+}
+
+function metaJson({ createdAt, lastActivityAt, userId, ip, userAgent }: SessionMetadata): string {
+  return JSON.stringify([createdAt, lastActivityAt, userId ?? null, ip ?? null, userAgent ?? null]);
 }
 
 // A reviver makes JSON.parse several times slower, so it only runs when a polluting key may be
 // there: spelt out, or hidden behind a \u escape.
 const MAY_POLLUTE = /"(__proto__|constructor|prototype)"|\\u/;
 
-function safeParse(json: Buffer): unknown {
-  const text = json.toString('utf8');
+function safeParse(text: string): unknown {
   try {
     if (!MAY_POLLUTE.test(text)) return JSON.parse(text);
     return JSON.parse(text, (key, value: unknown) => (POLLUTING_KEYS.has(key) ? undefined : value));
@@ -92,6 +100,6 @@ function safeParse(json: Buffer): unknown {
   }
 }
 
-function isObject(value: unknown): value is object {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

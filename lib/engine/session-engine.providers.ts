@@ -1,0 +1,111 @@
+import type { FactoryProvider } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { SessionEvents } from '../events/session-events.js';
+import { SessionLifetime } from '../lifetime/session-lifetime.js';
+import { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
+import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from '../session.constants.js';
+import { RedisSessionStore } from '../stores/redis-session.store.js';
+import { recordCodecOf } from '../stores/session-store.provider.js';
+import { SessionRecords } from '../stores/session-records.js';
+import type { SessionStore } from '../stores/session-store.interface.js';
+import { UserSessionIndex } from '../user-session-index.js';
+import { expressTransport } from './request-transport.js';
+import { RouteScope } from './route-scope.js';
+import { SessionCookiePolicy } from './session-cookie.js';
+import { SessionEngine } from './session-engine.js';
+import { SessionHandler } from './session-handler.js';
+import { SessionMount } from './session-mount.js';
+
+const CONNECT_REDIS_MIGRATION = 'SESSION:CONNECT_REDIS_MIGRATION';
+
+/** @internal Every provider of the session engine, from the store up to its mounting. */
+export const sessionEngineProviders: FactoryProvider[] = [
+  {
+    provide: UserSessionIndex,
+    inject: [SESSION_STORE, SessionRecords, SessionLifetime, SessionEvents],
+    useFactory: (
+      store: SessionStore,
+      records: SessionRecords,
+      lifetime: SessionLifetime,
+      events: SessionEvents,
+    ) => new UserSessionIndex(store, records, lifetime, events),
+  },
+  {
+    provide: CONNECT_REDIS_MIGRATION,
+    inject: [RESOLVED_SESSION_OPTIONS, SESSION_STORE, SessionRecords, UserSessionIndex],
+    useFactory: (
+      options: ResolvedSessionOptions,
+      store: SessionStore,
+      records: SessionRecords,
+      index: UserSessionIndex,
+    ) => {
+      const { connectRedisPrefix: prefix, connectRedisUserId: userIdOf } = options.migration;
+      if (prefix === undefined || !(store instanceof RedisSessionStore)) return null;
+      return new ConnectRedisMigration(
+        { prefix, userIdOf },
+        store,
+        recordCodecOf(options),
+        records,
+        index,
+      );
+    },
+  },
+  {
+    provide: SessionCookiePolicy,
+    inject: [RESOLVED_SESSION_OPTIONS],
+    useFactory: (options: ResolvedSessionOptions) => new SessionCookiePolicy(options),
+  },
+  {
+    provide: SessionEngine,
+    inject: [
+      RESOLVED_SESSION_OPTIONS,
+      SessionCookiePolicy,
+      SessionRecords,
+      UserSessionIndex,
+      SessionLifetime,
+      SessionEvents,
+      CONNECT_REDIS_MIGRATION,
+    ],
+    useFactory: (
+      options: ResolvedSessionOptions,
+      policy: SessionCookiePolicy,
+      records: SessionRecords,
+      index: UserSessionIndex,
+      lifetime: SessionLifetime,
+      events: SessionEvents,
+      migration: ConnectRedisMigration | null,
+    ) =>
+      new SessionEngine({
+        policy,
+        transport: expressTransport,
+        records,
+        index,
+        lifetime,
+        events,
+        maxSessionsPerUser: options.maxSessionsPerUser,
+        migration: migration ?? undefined,
+      }),
+  },
+  {
+    provide: SessionMount,
+    inject: [RESOLVED_SESSION_OPTIONS, SessionEngine, SessionCookiePolicy, SessionEvents, HttpAdapterHost],
+    useFactory: (
+      options: ResolvedSessionOptions,
+      engine: SessionEngine,
+      policy: SessionCookiePolicy,
+      events: SessionEvents,
+      host: HttpAdapterHost,
+    ) => {
+      const scope = new RouteScope(options.forRoutes, options.exclude, options.cookie.path);
+      const mount = new SessionMount(
+        new SessionHandler(engine, policy, expressTransport, scope, events),
+        host,
+      );
+      // NestFactory.create() has its HTTP adapter already: mounting now puts the session
+      // handling before anything main.ts adds with app.use() (passport.session(), say).
+      mount.mountIfReady();
+      return mount;
+    },
+  },
+];

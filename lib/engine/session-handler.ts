@@ -1,0 +1,148 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpException, Logger } from '@nestjs/common';
+import { errorMessage } from '../session.errors.js';
+import type { SessionCookiePolicy } from './session-cookie.js';
+import { attachSessionContext, sessionContextOf, type SessionContext } from './session-context.js';
+import type { SessionEngine } from './session-engine.js';
+import type { RequestTransport } from './request-transport.js';
+import type { RouteScope } from './route-scope.js';
+import { sessionHandle } from '../session-handle.js';
+import type { SessionEvents } from '../events/session-events.js';
+
+type Next = (err?: unknown) => void;
+type End = ServerResponse['end'];
+
+/**
+ * @internal The request handling, as two hooks: on the way in, the session is loaded (once); on
+ * the way out, in the response's `end`, it is committed before anything is sent, so a failed
+ * write is the answer the client gets (503, or 401/413 for a refused one) rather than a log line.
+ * Responses that carry or clear the cookie, and those to requests that brought one, get
+ * `Cache-Control: no-store`.
+ */
+export class SessionHandler {
+  private readonly logger = new Logger('SessionModule');
+  private warnedAboutPlainHttp = false;
+
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly policy: SessionCookiePolicy,
+    private readonly transport: RequestTransport,
+    private readonly scope: RouteScope,
+    private readonly events: SessionEvents,
+  ) {}
+
+  /** The middleware: `(req, res, next)`. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+    if (!this.scope.covers(req)) return next();
+    const secure = this.transport.isSecure(req);
+    if (!secure && !this.policy.deliverable(false)) this.warnPlainHttp(req);
+    const context: SessionContext = { secure, cookieName: this.policy.nameFor(secure), end: res.end };
+    attachSessionContext(req, context);
+    res.end = this.endAfterCommit as End;
+    const cookie = this.policy.read(req.headers.cookie, context.cookieName);
+    if (cookie.kind === 'absent') {
+      this.engine.startAnonymous(req);
+      return next();
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    if (cookie.kind === 'tampered') {
+      const ip = this.transport.clientIp(req);
+      this.events.emit('rejected', { handle: sessionHandle(cookie.raw), reason: 'tampered', ip });
+      context.cookie = 'clear';
+      this.engine.startAnonymous(req);
+      return next();
+    }
+    void this.engine.load(req, context, cookie.sessionId).then(() => proceed(next));
+  };
+
+  // Installed as the response's `end`, shared by every response: commits, then really ends.
+  private readonly endAfterCommit = (() => {
+    const handler = this;
+    return function end(this: ServerResponse, ...args: unknown[]): ServerResponse {
+      const context = sessionContextOf(this.req)!;
+      this.end = context.end!;
+      const pending = context.failure === undefined ? handler.engine.commit(this.req) : undefined;
+      if (pending === undefined) {
+        handler.setCookie(this, context);
+        return (this.end as (...a: unknown[]) => ServerResponse)(...args);
+      }
+      pending.then(
+        () => {
+          handler.setCookie(this, context);
+          (this.end as (...a: unknown[]) => ServerResponse)(...args);
+        },
+        (err: unknown) => handler.answerFailedCommit(this, err, args),
+      );
+      return this;
+    };
+  })();
+
+  private setCookie(res: ServerResponse, context: SessionContext): void {
+    const value = this.engine.cookieHeader(res.req, context);
+    if (value === undefined) return;
+    if (res.headersSent) {
+      this.logger.warn('The response was sent before the session cookie could be set');
+      return;
+    }
+    const existing = res.getHeader('set-cookie');
+    const others = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+    res.setHeader('Set-Cookie', [...others, value]);
+    res.setHeader('Cache-Control', 'no-store');
+  }
+
+  // The session could not be written: the client learns it, unless the response already left.
+  private answerFailedCommit(res: ServerResponse, err: unknown, args: unknown[]): void {
+    const end = res.end as (...a: unknown[]) => ServerResponse;
+    if (res.headersSent) {
+      this.logger.error(`Session not saved, after the response was sent: ${errorMessage(err)}`);
+      end.call(res, ...args);
+      return;
+    }
+    const { status, body } = answerOf(err);
+    if (status >= 500 && !(err instanceof HttpException)) {
+      this.logger.error(`Session not saved: ${errorMessage(err)}`);
+    }
+    for (const name of res.getHeaderNames()) {
+      if (name !== 'set-cookie' && name !== 'cache-control') res.removeHeader(name);
+    }
+    const context = sessionContextOf(res.req);
+    if (context) this.setCookie(res, context);
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    end.call(res, JSON.stringify(body));
+  }
+
+  private warnPlainHttp(req: IncomingMessage): void {
+    if (this.warnedAboutPlainHttp) return;
+    this.warnedAboutPlainHttp = true;
+    const forwarded = req.headers['x-forwarded-proto'];
+    this.logger.warn(
+      `A request arrived over plain HTTP${forwarded ? ` (X-Forwarded-Proto: ${String(forwarded)})` : ''}, ` +
+        'so no Secure session cookie can be sent: logins on such requests are refused. Behind a ' +
+        "TLS-terminating proxy, set Express's `trust proxy` (app.set('trust proxy', 'loopback') or " +
+        "your proxy's address). For local development over http, set `cookie.secure: 'auto'`.",
+    );
+  }
+}
+
+function answerOf(err: unknown): { status: number; body: object } {
+  if (err instanceof HttpException) {
+    const response = err.getResponse();
+    const body =
+      typeof response === 'object' ? response : { statusCode: err.getStatus(), message: response };
+    return { status: err.getStatus(), body };
+  }
+  const message = 'Session store unavailable, try again shortly';
+  return { status: 503, body: { statusCode: 503, message, error: 'Service Unavailable' } };
+}
+
+// Goes on with the request outside the promise chain that loaded the session, so an exception
+// thrown further down is not swallowed as a rejection.
+function proceed(next: Next): void {
+  try {
+    next();
+  } catch (err) {
+    next(err);
+  }
+}

@@ -1,0 +1,30 @@
+import type { HttpAdapterHost } from '@nestjs/core';
+import type { SessionHandler } from './session-handler.js';
+
+/**
+ * @internal Puts the session handling on the app's HTTP adapter, once, as early as it can: when
+ * the app is created (NestFactory.create), so it runs before any middleware main.ts adds with
+ * `app.use()`; or, for an app built with `Test.createTestingModule()`, whose adapter comes later,
+ * when the module's middleware is configured at `app.init()`.
+ */
+export class SessionMount {
+  private mounted = false;
+
+  constructor(
+    private readonly handler: SessionHandler,
+    private readonly host: HttpAdapterHost,
+  ) {}
+
+  mountIfReady(): void {
+    const adapter = this.host?.httpAdapter;
+    if (this.mounted || !adapter) return;
+    const type = adapter.getType();
+    if (type !== 'express') {
+      throw new Error(
+        `SessionModule supports the Express platform (@nestjs/platform-express); this app runs on '${type}'`,
+      );
+    }
+    adapter.use(this.handler.handle);
+    this.mounted = true;
+  }
+}

@@ -1,0 +1,65 @@
+import type { SessionLifetime } from '../lifetime/session-lifetime.js';
+import type { SessionMetadata } from '../session-data.interface.js';
+import { SessionRevokedError } from '../session.errors.js';
+import type { SessionRecordCodec, StoredSession } from './session-record.codec.js';
+import type { SessionStore } from './session-store.interface.js';
+
+/** @internal Why a session cookie brought no session. */
+export type MissingReason = 'revoked' | 'unknown' | 'undecryptable';
+
+/** @internal What the store holds for a handle: the session, or why there is none. */
+export type LoadedRecord = { session: StoredSession } | { missing: MissingReason };
+
+/**
+ * @internal The rules of session records in one place: what a record holds (the codec), how long
+ * it is kept (until its deadline plus a grace, see SessionLifetime), that a revoked session is
+ * never written again, and how long its tombstone lasts. Every revocation goes through `revoke()`.
+ */
+export class SessionRecords {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly codec: SessionRecordCodec,
+    private readonly lifetime: SessionLifetime,
+  ) {}
+
+  /** One read; a second one (the tombstone) only when there is no record, to say why. */
+  async load(handle: string): Promise<LoadedRecord> {
+    const record = await this.store.read(handle);
+    if (record === undefined) {
+      return { missing: (await this.store.isRevoked(handle)) ? 'revoked' : 'unknown' };
+    }
+    const decoded = this.codec.decode(record, handle);
+    if ('failure' in decoded) {
+      return { missing: decoded.failure === 'malformed' ? 'unknown' : 'undecryptable' };
+    }
+    return { session: decoded.value };
+  }
+
+  /**
+   * Writes the session unless it was revoked meanwhile (then SessionRevokedError, 401) or is
+   * past its deadline; SessionTooLargeError (413) when its data is over the limit.
+   */
+  async write(handle: string, meta: SessionMetadata, dataJson: string): Promise<void> {
+    const now = Date.now();
+    const record = this.codec.encode(meta, dataJson, handle);
+    if (this.lifetime.expiredBy(meta, now) !== undefined) throw new SessionRevokedError();
+    if (!(await this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now)))) {
+      throw new SessionRevokedError();
+    }
+  }
+
+  /** Deletes the record and leaves a tombstone; resolves whether the record existed. */
+  revoke(handle: string, meta?: SessionMetadata): Promise<boolean> {
+    return this.store.revoke(handle, this.lifetime.tombstoneTtl(meta, Date.now()));
+  }
+
+  /** The metadata of several sessions, `undefined` where a session is gone or unreadable. */
+  async readMetadata(handles: string[]): Promise<(SessionMetadata | undefined)[]> {
+    const records = await this.store.readMany(handles);
+    return records.map((record, i) => {
+      if (!record) return undefined;
+      const decoded = this.codec.decode(record, handles[i]!);
+      return 'value' in decoded ? decoded.value.meta : undefined;
+    });
+  }
+}
