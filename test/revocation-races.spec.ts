@@ -16,7 +16,8 @@ import { Public, Session, SessionService, type RequestSession } from '../lib/ind
 import { startSessionApp } from './support/session-test-app.js';
 import { SESSION_STORE } from '../lib/session.constants.js';
 import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
-import type { RevocableSessionStore } from '../lib/stores/revocable-session.store.js';
+import type { SessionStore } from '../lib/stores/session-store.interface.js';
+import { UserSessionIndex } from '../lib/user-session-index.js';
 import { inspectRedis } from './support/redis-inspect.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,8 +35,8 @@ class RaceController {
     await this.sessions.login(req, user);
   }
 
-  // A slow handler that changes the session and leaves the write to express-session's
-  // end-of-request save: the path that resurrects logged-out sessions in a naive setup.
+  // A slow handler that changes the session and leaves the write to the end of the request:
+  // the path that resurrects logged-out sessions in a naive setup.
   @Post('slow-write')
   @HttpCode(200)
   async slowWrite(@Session() session: RequestSession) {
@@ -67,8 +68,8 @@ class RaceController {
   }
 
   @Get('me')
-  me(@Session('meta') meta: RequestSession['meta']) {
-    return { userId: meta?.userId };
+  me(@Session() session: RequestSession) {
+    return { userId: session.meta?.userId };
   }
 }
 
@@ -127,13 +128,13 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
 
   it('keeps every login that races with revokeAll in the index, and revives no revoked session', async () => {
     const sessions = app.get(SessionService);
-    const store = app.get<RevocableSessionStore>(SESSION_STORE);
+    const store = app.get<SessionStore>(SESSION_STORE);
     const before = [await loginAs('busy'), await loginAs('busy')];
     // Hold revokeAll between reading the index and updating it, and log in meanwhile.
-    const revokeRecord = store.revokeRecord.bind(store);
-    const spy = vi.spyOn(store, 'revokeRecord').mockImplementation(async (handle, ttl) => {
+    const revoke = store.revoke.bind(store);
+    const spy = vi.spyOn(store, 'revoke').mockImplementation(async (handle, ttl) => {
       await sleep(100);
-      return revokeRecord(handle, ttl);
+      return revoke(handle, ttl);
     });
     const revokeAll = sessions.revokeAll('busy');
     await sleep(20);
@@ -165,10 +166,10 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
 
   it('revokes a login whose session revokeAll reaches between indexing and storing it', async () => {
     const sessions = app.get(SessionService);
-    const store = app.get<RevocableSessionStore>(SESSION_STORE);
-    const addToIndex = store.addToIndex.bind(store);
-    const spy = vi.spyOn(store, 'addToIndex').mockImplementation(async (meta, handle) => {
-      await addToIndex(meta, handle);
+    const index = app.get(UserSessionIndex);
+    const add = index.add.bind(index);
+    const spy = vi.spyOn(index, 'add').mockImplementation(async (handle, meta) => {
+      await add(handle, meta);
       await sessions.revokeAll('late');
     });
     const res = await http.post('/login/late');
@@ -180,10 +181,10 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
 
   it('does not drop a login in progress from the index when the user lists sessions meanwhile', async () => {
     const sessions = app.get(SessionService);
-    const store = app.get<RevocableSessionStore>(SESSION_STORE);
-    const addToIndex = store.addToIndex.bind(store);
-    const spy = vi.spyOn(store, 'addToIndex').mockImplementation(async (meta, handle) => {
-      await addToIndex(meta, handle);
+    const index = app.get(UserSessionIndex);
+    const add = index.add.bind(index);
+    const spy = vi.spyOn(index, 'add').mockImplementation(async (handle, meta) => {
+      await add(handle, meta);
       // Indexed, not yet stored: another request lists (and prunes) the user's sessions now.
       await sessions.list('pending');
     });

@@ -14,6 +14,9 @@ import {
   type SessionOptionsFactory,
 } from '../lib/index.js';
 
+import { SESSION_STORE } from '../lib/session.constants.js';
+import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
+
 const SECRET = 'x7Gq2mV9pL4rT8wZ1cB6nH3kJ5dF0sAeYuIoPq';
 
 @Controller()
@@ -155,7 +158,7 @@ describe('SessionModule', () => {
     );
   });
 
-  it('skips excluded routes and mounts only on forRoutes', async () => {
+  it('gives excluded routes and routes outside forRoutes no session, and a clear 401 where one is used', async () => {
     app = await boot(
       SessionModule.forRoot({ secret: SECRET, cookie: { secure: false }, exclude: ['public'] }),
     );
@@ -165,18 +168,21 @@ describe('SessionModule', () => {
       SessionModule.forRoot({ secret: SECRET, cookie: { secure: false }, forRoutes: ['public'] }),
     );
     await request(app.getHttpServer()).get('/public').expect(200, { hasSession: true });
-    const unmounted = await request(app.getHttpServer()).get('/visit');
-    expect(unmounted.status).toBe(500);
+    const unmounted = await request(app.getHttpServer()).get('/visit').expect(401);
+    expect(unmounted.body.message).toMatch(/No session on this route/);
   });
 
-  it('sends no Secure cookie over plain HTTP and says to set trust proxy', async () => {
+  it('starts no session over plain HTTP with a Secure cookie, answers why, and says to set trust proxy', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     app = await boot(SessionModule.forRoot({ secret: SECRET }));
     const res = await request(app.getHttpServer())
       .get('/visit')
       .set('X-Forwarded-Proto', 'https')
-      .expect(200);
+      .expect(500);
     expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.body.message).toMatch(/trust proxy/);
+    const store = app.get<MemorySessionStore>(SESSION_STORE);
+    expect(store.size).toBe(0);
     const messages = warn.mock.calls.map(([m]) => String(m));
     expect(messages.filter((m) => m.includes('trust proxy'))).toHaveLength(1);
     expect(messages.find((m) => m.includes('trust proxy'))).toContain('X-Forwarded-Proto: https');

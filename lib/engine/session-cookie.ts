@@ -21,14 +21,20 @@ const CLEARED = 'Thu, 01 Jan 1970 00:00:00 GMT';
  * constant time); the first signs.
  */
 export class SessionCookiePolicy {
-  private readonly attributes: { secure: string; plain: string };
+  // Attributes in the order the `cookie` package (and so express-session) writes them:
+  // Domain, Path, [Expires], HttpOnly, Secure, SameSite.
+  private readonly scope: string;
+  private readonly flags: { secure: string; plain: string };
 
   constructor(private readonly options: ResolvedSessionOptions) {
     const { path, domain, httpOnly, sameSite } = options.cookie;
-    const common =
-      `; Path=${path}${domain ? `; Domain=${domain}` : ''}${httpOnly ? '; HttpOnly' : ''}` +
-      `; SameSite=${sameSite[0]!.toUpperCase()}${sameSite.slice(1)}`;
-    this.attributes = { secure: `${common}; Secure`, plain: common };
+    this.scope = `${domain ? `; Domain=${domain}` : ''}; Path=${path}`;
+    const sameSiteAttribute = `; SameSite=${sameSite[0]!.toUpperCase()}${sameSite.slice(1)}`;
+    const httpOnlyAttribute = httpOnly ? '; HttpOnly' : '';
+    this.flags = {
+      secure: `${httpOnlyAttribute}; Secure${sameSiteAttribute}`,
+      plain: `${httpOnlyAttribute}${sameSiteAttribute}`,
+    };
   }
 
   /** The cookie's path: requests outside it never carry the cookie. */
@@ -93,16 +99,16 @@ export class SessionCookiePolicy {
     const lifetime = maxAge ?? this.options.cookie.maxAge;
     const expires =
       lifetime === undefined ? '' : `; Expires=${new Date(Date.now() + lifetime).toUTCString()}`;
-    return `${name}=${value}${expires}${this.attributesFor(secureRequest)}`;
+    return `${name}=${value}${this.scope}${expires}${this.flagsFor(secureRequest)}`;
   }
 
   /** The `Set-Cookie` value that removes the cookie (same name, path and domain). */
   clear(name: string, secureRequest: boolean): string {
-    return `${name}=; Expires=${CLEARED}${this.attributesFor(secureRequest)}`;
+    return `${name}=${this.scope}; Expires=${CLEARED}${this.flagsFor(secureRequest)}`;
   }
 
-  private attributesFor(secureRequest: boolean): string {
-    return this.isSecure(secureRequest) ? this.attributes.secure : this.attributes.plain;
+  private flagsFor(secureRequest: boolean): string {
+    return this.isSecure(secureRequest) ? this.flags.secure : this.flags.plain;
   }
 
   private isSecure(secureRequest: boolean): boolean {

@@ -48,7 +48,7 @@ describe.each(['redis', 'memory'] as const)(
       }
     });
 
-    it('C11: ends a session at its absolute lifetime however active it is, and its TTL never outlives it', async () => {
+    it('C11: ends a session at its absolute lifetime however active it is; its record outlives it by at most the expiry grace', async () => {
       const cookie = await login(sample);
       const loggedInAt = Date.now();
       const key = redis.recordKey(sample.keyPrefix, handleOf(cookie));
@@ -56,7 +56,8 @@ describe.each(['redis', 'memory'] as const)(
       while (Date.now() - loggedInAt < ABSOLUTE + 500) {
         const { status } = await me(cookie);
         const at = Date.now() - loggedInAt;
-        // How far the record's TTL reaches past the absolute deadline (must never be > 0).
+        // How far the record's TTL reaches past the absolute deadline: at most the grace (the
+        // idle timeout, when under 5 minutes) that lets the next request end it visibly.
         const ttlBound =
           kind === 'redis' && status === 200
             ? (await redis.client.pTTL(key)) - (ABSOLUTE - at)
@@ -69,7 +70,7 @@ describe.each(['redis', 'memory'] as const)(
       expect(
         seen.filter((s) => s.status !== 200).every((s) => s.status === 401 && s.at > lastOk),
       ).toBe(true);
-      expect(ok.every((s) => s.ttlBound === undefined || s.ttlBound <= 50)).toBe(true);
+      expect(ok.every((s) => s.ttlBound === undefined || s.ttlBound <= IDLE + 50)).toBe(true);
       expect(lastOk).toBeGreaterThan(IDLE);
       expect(lastOk).toBeLessThanOrEqual(ABSOLUTE + 50);
       await me(cookie).expect(401);
