@@ -16,6 +16,7 @@ import {
   Public,
   Session,
   SessionService,
+  type RequestSession,
   type SessionInfo,
   type SessionListing,
 } from 'nestjs-secure-session';
@@ -40,7 +41,8 @@ export class AuthController {
     const user = await this.users.verify(body.username, body.password);
     if (!user) throw new UnauthorizedException('Invalid username or password');
     // New session ID (no fixation), the anonymous cart carried over, the user bound and indexed.
-    await this.sessions.login(req, user.id, { keep: ['cart'], data: { user } });
+    // The session keeps only the user's ID (as its bound user), so a full cart still fits.
+    await this.sessions.login(req, user.id, { keep: ['cart'] });
     return { user };
   }
 
@@ -53,24 +55,23 @@ export class AuthController {
 
   @Get('me')
   me(
-    @Session('user') user: AuthenticatedUser,
+    @Session() session: RequestSession,
     @Req() req: Request,
   ): { user: AuthenticatedUser; session: SessionInfo } {
+    const user = this.users.byId(session.meta?.userId);
+    if (!user) throw new UnauthorizedException();
     return { user, session: this.sessions.info(req)! };
   }
 
   @Get('sessions')
-  list(@Session('user') user: AuthenticatedUser, @Req() req: Request): Promise<SessionListing[]> {
-    return this.sessions.list(user.id, req);
+  list(@Session() session: RequestSession, @Req() req: Request): Promise<SessionListing[]> {
+    return this.sessions.list(session.meta!.userId!, req);
   }
 
   @Delete('sessions/:id')
   @HttpCode(204)
-  async revoke(
-    @Session('user') user: AuthenticatedUser,
-    @Param('id') handle: string,
-  ): Promise<void> {
-    if (!(await this.sessions.revoke(user.id, handle)))
+  async revoke(@Session() session: RequestSession, @Param('id') handle: string): Promise<void> {
+    if (!(await this.sessions.revoke(session.meta!.userId!, handle)))
       throw new NotFoundException('No such session');
   }
 

@@ -8,7 +8,7 @@ const scrypt = promisify(scryptCallback) as (
   keylen: number,
 ) => Promise<Buffer>;
 
-/** The user a session is bound to; all the sample keeps of a user in the session. */
+/** A user of the sample; a session keeps only its ID (as the session's bound user). */
 export interface AuthenticatedUser {
   id: string;
   username: string;
@@ -37,6 +37,12 @@ export class UsersService implements OnModuleInit {
       this.users.set(user.username, await hashed(user, password));
     }
     this.decoy = await hashed({ id: '', username: '' }, randomBytes(16).toString('hex'));
+  }
+
+  /** The user with this ID, or `undefined`. */
+  byId(id: string | undefined): AuthenticatedUser | undefined {
+    const user = [...this.users.values()].find((candidate) => candidate.id === id);
+    return user && { id: user.id, username: user.username };
   }
 
   /** The user whose password matches, or `undefined`. */

@@ -1,12 +1,15 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Public, Session, type RequestSession } from 'nestjs-secure-session';
+import { UsersService } from '../auth/users.service.js';
 import { accountPage, signedOutPage, signInPage } from './pages.js';
 
 /** The pages a browser sees: sign in at `/`, the signed-in account page at `/account`. */
 @Public()
 @Controller()
 export class WebController {
+  constructor(private readonly users: UsersService) {}
+
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   signIn(): string {
@@ -18,10 +21,11 @@ export class WebController {
   @Get('account')
   @Header('Content-Type', 'text/html; charset=utf-8')
   account(@Session() session: RequestSession, @Res({ passthrough: true }) res: Response): string {
-    if (!session.user || !session.meta?.userId) {
+    const user = this.users.byId(session.meta?.userId);
+    if (!user) {
       res.status(401);
       return signedOutPage;
     }
-    return accountPage(session.user.username, session.cart ?? []);
+    return accountPage(user.username, session.cart ?? []);
   }
 }

@@ -29,7 +29,7 @@ describe('SessionRecords on the memory store', () => {
     const { store, records: r } = records();
     await r.write('h', stamps(), JSON.stringify({ cart: ['book'] }));
     const first = await r.load('h');
-    ((first as { session: { data: { cart: string[] } } }).session.data.cart).push('pen');
+    ((first as unknown as { session: { data: { cart: string[] } } }).session.data.cart).push("pen");
     expect(await r.load('h')).toMatchObject({ session: { data: { cart: ['book'] } } });
     await store.close();
   });

@@ -1,0 +1,236 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Injectable,
+  Module,
+  Post,
+  Req,
+  UnauthorizedException,
+  UseGuards,
+  type DynamicModule,
+  type ExecutionContext,
+  type INestApplication,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AuthGuard, PassportModule, PassportSerializer, PassportStrategy } from '@nestjs/passport';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request } from 'express';
+import passport from 'passport';
+import { Strategy } from 'passport-local';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import {
+  Public,
+  SessionModule,
+  SessionService,
+  type SessionListing,
+  type SessionModuleOptions,
+} from '../../lib/index.js';
+
+/*
+ * An app that logs in with Passport the way the NestJS docs wire it with sessions: a local
+ * strategy, a guard that calls `super.logIn()`, a serializer that keeps the user's id in the
+ * session, and `passport.session()` restoring `req.user` on every request. The session under it
+ * is this module's, in place of express-session.
+ */
+
+/** A demo user, as the strategy verifies it and the serializer restores it. */
+export interface DemoUser {
+  id: string;
+  username: string;
+}
+
+/** The demo users, alice (id '1') and bob (id '2'); each one's password is `<username>-password`. */
+@Injectable()
+export class DemoUsers {
+  private readonly users: DemoUser[] = [
+    { id: '1', username: 'alice' },
+    { id: '2', username: 'bob' },
+  ];
+  private readonly disabled = new Set<string>();
+
+  verify(username: string, password: string): DemoUser | undefined {
+    const user = this.users.find((u) => u.username === username);
+    return user && password === `${username}-password` ? user : undefined;
+  }
+
+  /** The user with that id, unless disabled: Passport then drops the login from the session. */
+  find(id: string): DemoUser | undefined {
+    return this.disabled.has(id) ? undefined : this.users.find((u) => u.id === id);
+  }
+
+  disable(id: string): void {
+    this.disabled.add(id);
+  }
+}
+
+@Injectable()
+class LocalStrategy extends PassportStrategy(Strategy) {
+  constructor(private readonly users: DemoUsers) {
+    super();
+  }
+
+  validate(username: string, password: string): DemoUser {
+    const user = this.users.verify(username, password);
+    if (!user) throw new UnauthorizedException();
+    return user;
+  }
+}
+
+@Injectable()
+class LocalAuthGuard extends AuthGuard('local') {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const result = (await super.canActivate(context)) as boolean;
+    await super.logIn(context.switchToHttp().getRequest<Request>());
+    return result;
+  }
+}
+
+@Injectable()
+class SessionSerializer extends PassportSerializer {
+  constructor(private readonly users: DemoUsers) {
+    super();
+  }
+
+  serializeUser(user: DemoUser, done: (err: Error | null, id?: string) => void): void {
+    done(null, user.id);
+  }
+
+  deserializeUser(id: string, done: (err: Error | null, user?: DemoUser | false) => void): void {
+    done(null, this.users.find(id) ?? false);
+  }
+}
+
+// Passport types `req.user` as an empty interface; this app's users are DemoUsers.
+const userOf = (req: Request) => req.user as DemoUser;
+
+@Controller()
+class PassportController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Public()
+  @UseGuards(LocalAuthGuard)
+  @Post('login')
+  @HttpCode(200)
+  login(@Req() req: Request): DemoUser {
+    return userOf(req);
+  }
+
+  @Get('profile')
+  profile(@Req() req: Request): DemoUser {
+    return userOf(req);
+  }
+
+  @Get('sessions')
+  list(@Req() req: Request): Promise<SessionListing[]> {
+    return this.sessions.list(userOf(req).id, req);
+  }
+
+  @Public()
+  @Post('logout')
+  @HttpCode(204)
+  logout(@Req() req: Request): Promise<void> {
+    return new Promise((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Something an anonymous visitor keeps in the session, which gets them a session cookie. */
+  @Public()
+  @Post('theme')
+  @HttpCode(204)
+  theme(@Req() req: Request, @Body('theme') theme = 'dark'): void {
+    Object.assign(req.session, { theme });
+  }
+
+  @Public()
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}
+
+/** The second documented wiring: `passport.session()` as a module's middleware. */
+@Module({})
+class PassportSessionMiddlewareModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(passport.session()).forRoutes('{*path}');
+  }
+}
+
+/** Where `passport.session()` is applied: main.ts's `app.use()`, or a module's `configure()`. */
+export type PassportWiring = 'main.ts' | 'a module';
+
+/** How to start the app. */
+export interface PassportAppOptions {
+  wiring: PassportWiring;
+  secret: string;
+  /** The Redis the sessions live in; the memory store without it. */
+  redis?: { url: string; prefix: string };
+  maxSessionsPerUser?: number;
+  /** More SessionModule options, over the ones above. */
+  session?: SessionModuleOptions;
+}
+
+@Module({})
+class PassportAppModule {
+  static forRoot(options: PassportAppOptions): DynamicModule {
+    const { wiring, secret, redis, maxSessionsPerUser, session } = options;
+    return {
+      module: PassportAppModule,
+      imports: [
+        SessionModule.forRoot({
+          secret,
+          cookie: { secure: false },
+          globalGuard: true,
+          ...(redis && { redis }),
+          ...(maxSessionsPerUser !== undefined && { maxSessionsPerUser }),
+          ...session,
+        }),
+        PassportModule.register({ session: true }),
+        ...(wiring === 'a module' ? [PassportSessionMiddlewareModule] : []),
+      ],
+      controllers: [PassportController],
+      providers: [DemoUsers, LocalStrategy, LocalAuthGuard, SessionSerializer],
+    };
+  }
+}
+
+/** A running Passport app and a supertest client for it. */
+export interface PassportAppUnderTest {
+  app: INestApplication;
+  http: ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+/** Creates the app as a main.ts does (NestFactory, then its `app.use()` calls), initialised. */
+export async function startPassportApp(options: PassportAppOptions): Promise<PassportAppUnderTest> {
+  const app = await NestFactory.create<NestExpressApplication>(PassportAppModule.forRoot(options), {
+    logger: false,
+    abortOnError: false,
+  });
+  // Passport 0.7 needs no passport.initialize(): authenticate(), and so session(), sets req.logIn.
+  if (options.wiring === 'main.ts') app.use(passport.session());
+  await app.init();
+  return { app, http: request(app.getHttpServer()), close: () => app.close() };
+}
+
+/** The session cookie a response issued (`name=value`), or `undefined` if it issued none. */
+export function issuedCookie(res: Response): string | undefined {
+  const pair = setCookies(res)
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('sid='));
+  return pair === 'sid=' ? undefined : pair;
+}
+
+/** Whether a response told the browser to drop its session cookie. */
+export function clearsCookie(res: Response): boolean {
+  return setCookies(res).some((c) => c.startsWith('sid=;') && c.includes('Expires=Thu, 01 Jan 1970'));
+}
+
+function setCookies(res: Response): string[] {
+  const header = res.headers['set-cookie'] as string[] | string | undefined;
+  return header === undefined ? [] : Array.isArray(header) ? header : [header];
+}
