@@ -1,7 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Loads the built package (`npm test` builds first) the way an app would, from outside the repo.
@@ -59,4 +67,108 @@ describe('the built package', () => {
     );
     expect(() => run(['deep.mjs'])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
+});
+
+// A user's app: session keys typed by declaration merging, the decorators, the service, the
+// guards subclassed, the named errors.
+const consumerApp = `import 'reflect-metadata';
+import { Controller, Get, Injectable, Module, Req } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import {
+  InjectSessionOptions, RevokedSessionGuard, SameOriginGuard, Session, SessionModule,
+  SessionService, SessionTooLargeError, type RequestSession, type ResolvedSessionOptions,
+} from 'nestjs-secure-session';
+
+declare module 'nestjs-secure-session' {
+  interface SessionData { cart: string[] }
+}
+
+@Injectable() class LoggedInGuard extends RevokedSessionGuard {
+  constructor(reflector: Reflector) { super(reflector); }
+}
+@Injectable() class OriginGuard extends SameOriginGuard {
+  constructor(@InjectSessionOptions() options: ResolvedSessionOptions) { super(options); }
+}
+
+@Controller() class CartController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Get() async cart(
+    @Session('cart') cart: string[] | undefined, @Session() session: RequestSession, @Req() req: Request,
+  ): Promise<string> {
+    session.regenerate((err) => { if (err) throw err; });
+    req.session.save();
+    try {
+      await this.sessions.login(req, 'u1', { keep: ['cart'] });
+    } catch (e) {
+      if (e instanceof SessionTooLargeError) return String(e.maxBytes);
+      throw e;
+    }
+    const ips: (string | null)[] = (await this.sessions.list('u1', req)).map((s) => s.ip);
+    const revoked: number = await this.sessions.revokeAll('u1');
+    return [session.id, session.meta?.userId, ...(cart ?? []), ...ips, revoked].join();
+  }
+}
+
+@Module({
+  imports: [SessionModule.forRoot({ secret: 'a-32-character-secret-for-a-test!' })],
+  controllers: [CartController], providers: [LoggedInGuard, OriginGuard],
+})
+export class AppModule {}
+`;
+const badKeyApp = `import { Controller, Get } from '@nestjs/common';
+import { Session } from 'nestjs-secure-session';
+@Controller() export class BadController {
+  @Get() get(@Session('nope') nope: unknown): unknown { return nope; }
+}
+`;
+// Only what tsc needs: the linked packages' own dependencies resolve from their real paths.
+// `redis` too: the `redis.client` option is typed with its client types (README says so).
+const consumerDeps =
+  '@nestjs/common @nestjs/core @types/express @types/node redis reflect-metadata rxjs';
+const consumerTsconfig = `{ "include": ["src"], "compilerOptions": {
+  "strict": true, "skipLibCheck": false, "module": "NodeNext", "moduleResolution": "NodeNext",
+  "experimentalDecorators": true, "emitDecoratorMetadata": true, "noEmit": true, "types": ["node"]
+} }`;
+
+describe('the built package, type-checked by a consumer', () => {
+  let app: string;
+
+  beforeAll(() => {
+    app = mkdtempSync(join(tmpdir(), 'nss-types-'));
+    for (const dep of consumerDeps.split(' ')) {
+      mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
+      symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
+    }
+    // Copied as npm installs it: linked to the repo, the package's imports would resolve from the
+    // repo's node_modules (which has @types/express-session) and prove nothing.
+    const pkg = join(app, 'node_modules/nestjs-secure-session');
+    cpSync(join(root, 'dist/lib'), join(pkg, 'dist/lib'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module' }));
+    writeFileSync(join(app, 'tsconfig.json'), consumerTsconfig);
+    mkdirSync(join(app, 'src'));
+  });
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  const tscErrors = () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const { status, stdout } = spawnSync(process.execPath, [tsc, '-p', '.', '--pretty', 'false'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    return { status, errors: stdout.split('\n').filter(Boolean) };
+  };
+
+  it('compiles a strict TypeScript consumer without @types/express-session (skipLibCheck: false)', () => {
+    writeFileSync(join(app, 'src/app.ts'), consumerApp);
+    expect(tscErrors()).toEqual({ status: 0, errors: [] });
+
+    // The key of @Session('key') is checked against SessionData: it is not `any`.
+    writeFileSync(join(app, 'src/bad-key.ts'), badKeyApp);
+    expect(tscErrors().errors).toEqual([
+      expect.stringMatching(/^src\/bad-key\.ts\(4,\d+\): error TS2345: Argument of type '"nope"'/),
+    ]);
+  }, 120_000);
 });

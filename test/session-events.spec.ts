@@ -79,7 +79,9 @@ describe('session lifecycle events', () => {
     const forged = signedSessionCookie('sid', 'never-issued-but-validly-signed', SECRET);
     const res = await sample.http.get('/auth/me').set('Cookie', forged).expect(401);
     // Not adopted: the only cookie sent back clears the presented one.
-    expect(res.headers['set-cookie']).toEqual([expect.stringMatching(/^sid=;.*Expires=Thu, 01 Jan 1970/)]);
+    expect(res.headers['set-cookie']).toEqual([
+      expect.stringMatching(/^sid=;.*Expires=Thu, 01 Jan 1970/),
+    ]);
     expect(seen).toEqual([
       {
         event: 'rejected',

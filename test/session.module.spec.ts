@@ -32,7 +32,7 @@ class ProbeController {
 
   @Get('public')
   open(@Req() req: Request) {
-    return { hasSession: req.session !== undefined };
+    return { hasSession: Boolean(req.session?.id) };
   }
 }
 

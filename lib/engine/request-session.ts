@@ -132,3 +132,50 @@ function deliver(promise: Promise<void>, callback: Callback | undefined): void {
     (err: unknown) => process.nextTick(() => callback?.(err)),
   );
 }
+
+/**
+ * @internal `req.session` where there is none to give — a route without session handling, or a
+ * store that could not be read — for code that reads `req.session` by itself (Passport's
+ * `passport.session()` fails a request that has none at all): empty and frozen, and each
+ * method answers the reason (401, or 503).
+ */
+export class UnavailableSession implements SessionMembers {
+  readonly id = '';
+  readonly meta = undefined;
+  readonly #reason: () => Error;
+
+  constructor(reason: () => Error) {
+    this.#reason = reason;
+    Object.freeze(this);
+  }
+
+  get cookie(): SessionCookieSettings {
+    throw this.#reason();
+  }
+
+  regenerate(callback: Callback): this {
+    process.nextTick(callback, this.#reason());
+    return this;
+  }
+
+  destroy(callback?: Callback): this {
+    process.nextTick(() => callback?.(this.#reason()));
+    return this;
+  }
+
+  reload(callback: Callback): this {
+    return this.regenerate(callback);
+  }
+
+  save(callback?: Callback): this {
+    return this.destroy(callback);
+  }
+
+  touch(): this {
+    return this;
+  }
+
+  resetMaxAge(): this {
+    return this;
+  }
+}

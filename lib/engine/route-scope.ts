@@ -22,7 +22,9 @@ export class RouteScope {
   ) {
     this.included = forRoutes.map(matcherOf);
     this.excluded = exclude.map(matcherOf);
-    const allRoutes = forRoutes.some((route) => typeof route === 'string' && /^\/?\{?\*/.test(route));
+    const allRoutes = forRoutes.some(
+      (route) => typeof route === 'string' && /^\/?\{?\*/.test(route),
+    );
     this.everywhere = allRoutes && exclude.length === 0 && cookiePath === '/';
   }
 
@@ -41,7 +43,8 @@ export class RouteScope {
 }
 
 function matcherOf(route: SessionRoute): Matcher {
-  const { path, method } = typeof route === 'string' ? { path: route, method: RequestMethod.ALL } : route;
+  const { path, method } =
+    typeof route === 'string' ? { path: route, method: RequestMethod.ALL } : route;
   const matches = match(path.startsWith('/') ? path : `/${path}`, { decode: false });
   const methodName = method === RequestMethod.ALL ? undefined : RequestMethod[method];
   return (requestMethod, requestPath) =>

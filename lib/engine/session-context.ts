@@ -14,7 +14,9 @@ export interface SessionContext {
   /** The `Set-Cookie` the response carries: the session's ID, or a cleared cookie. */
   cookie?: 'issue' | 'clear';
   /** The response's own `end`, called once the session is committed. */
-  end?: ServerResponse['end'];
+  readonly end: (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+  /** Commits the session, then calls `end` (the handler's, shared by all requests). */
+  readonly finish: (res: ServerResponse, endArgs: unknown[]) => void;
 }
 
 const CONTEXT = Symbol('nestjs-secure-session:context');

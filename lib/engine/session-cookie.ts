@@ -130,7 +130,8 @@ function cookieValue(header: string, name: string): string | undefined {
     if (header.charCodeAt(end) === 0x3d /* = */ && startsPair(header, at)) {
       const semicolon = header.indexOf(';', end);
       let value = header.slice(end + 1, semicolon === -1 ? undefined : semicolon).trim();
-      if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      if (value.length > 1 && value.startsWith('"') && value.endsWith('"'))
+        value = value.slice(1, -1);
       return value;
     }
     at = header.indexOf(name, at + 1);

@@ -89,7 +89,13 @@ export const sessionEngineProviders: FactoryProvider[] = [
   },
   {
     provide: SessionMount,
-    inject: [RESOLVED_SESSION_OPTIONS, SessionEngine, SessionCookiePolicy, SessionEvents, HttpAdapterHost],
+    inject: [
+      RESOLVED_SESSION_OPTIONS,
+      SessionEngine,
+      SessionCookiePolicy,
+      SessionEvents,
+      HttpAdapterHost,
+    ],
     useFactory: (
       options: ResolvedSessionOptions,
       engine: SessionEngine,

@@ -17,9 +17,11 @@ import type { LoadedRecord, SessionRecords } from '../stores/session-records.js'
 import type { UserSessionIndex } from '../user-session-index.js';
 import type { SessionCookiePolicy } from './session-cookie.js';
 import { sessionContextOf, type SessionContext } from './session-context.js';
+import { passportLoggedOut, passportUserOf } from './passport-login.js';
 import type { RequestTransport } from './request-transport.js';
 import {
   RequestSessionObject,
+  UnavailableSession,
   type SessionOperations,
   type SessionState,
 } from './request-session.js';
@@ -95,6 +97,7 @@ export class SessionEngine implements SessionOperations {
       setSession(req, new RequestSessionObject(this, req, state, data));
     } catch (err) {
       context.failure = err;
+      setUnavailable(req, () => new SessionStoreUnavailableException());
       this.logger.error(`Session store failed: ${errorMessage(err)}`);
     }
   }
@@ -140,7 +143,11 @@ export class SessionEngine implements SessionOperations {
     const context = requireContext(req);
     const session = sessionOf(req);
     const state = session && (storedOf(session) ?? RequestSessionObject.stateOf(session));
-    if (state?.storedData !== undefined) await this.retire(state);
+    if (state?.storedData !== undefined) {
+      await this.retire(state).catch((err: unknown) => {
+        throw this.asAnswer(err);
+      });
+    }
     if (state) {
       this.parts.events.emit('destroyed', { handle: handleOf(state), userId: state.meta?.userId });
     }
@@ -206,6 +213,12 @@ export class SessionEngine implements SessionOperations {
     if (isNew && !policy.deliverable(context.secure)) {
       throw new SessionCookieUndeliverableException();
     }
+    if (state.meta?.userId !== undefined && passportLoggedOut(session)) {
+      // Passport ended the login: the session ends with it, and the request goes on anonymous.
+      await this.destroy(req);
+      this.startAnonymous(req);
+      return;
+    }
     const now = Date.now();
     let meta: SessionMetadata = state.meta ?? { createdAt: now, lastActivityAt: now };
     if (!isNew && lifetime.renewalDue(meta, now)) meta = { ...meta, lastActivityAt: now };
@@ -225,7 +238,7 @@ export class SessionEngine implements SessionOperations {
       await records.write(handle, meta, dataJson);
     } catch (err) {
       if (previous) setSession(req, previous);
-      throw err;
+      throw this.asAnswer(err);
     }
     Object.assign(state, { meta, storedData: dataJson, indexed: meta.userId !== undefined });
     state.replaces = undefined;
@@ -237,7 +250,7 @@ export class SessionEngine implements SessionOperations {
       } catch (err) {
         await this.retire(state).catch(() => undefined);
         setSession(req, previous);
-        throw err;
+        throw this.asAnswer(err);
       }
       // Revoked meanwhile while logged in: its login must not live on under the new ID.
       if (!existed && replaced.meta?.userId !== undefined) {
@@ -270,7 +283,10 @@ export class SessionEngine implements SessionOperations {
       return;
     }
     events.emit('created', { handle, userId: userId!, ip, userAgent });
-    if (maxSessionsPerUser && (await index.evictBeyondLimit(userId!, maxSessionsPerUser)).includes(handle)) {
+    if (
+      maxSessionsPerUser &&
+      (await index.evictBeyondLimit(userId!, maxSessionsPerUser)).includes(handle)
+    ) {
       // Logins racing past the limit: the newest win, and this one was not among them.
       setSession(req, undefined);
       throw new SessionRevokedError();
@@ -285,23 +301,36 @@ export class SessionEngine implements SessionOperations {
     return existed;
   }
 
+  // A refusal (401, 413...) keeps its status; any other failure of the store is a 503 (logged).
+  private asAnswer(err: unknown): HttpException {
+    if (err instanceof HttpException) return err;
+    this.logger.error(`Session store failed: ${errorMessage(err)}`);
+    return new SessionStoreUnavailableException();
+  }
+
   private clientOf(req: IncomingMessage): { ip?: string; userAgent?: string } {
     const ip = this.parts.transport.clientIp(req);
     const userAgent = req.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH);
-    return { ...(ip === undefined ? {} : { ip }), ...(userAgent === undefined ? {} : { userAgent }) };
+    return {
+      ...(ip === undefined ? {} : { ip }),
+      ...(userAgent === undefined ? {} : { userAgent }),
+    };
   }
 }
 
 /** @internal The request's session context, or the right refusal. */
 export function requireContext(req: IncomingMessage): SessionContext {
   const context = sessionContextOf(req);
-  if (!context) {
-    throw new SessionRequiredException(
-      'No session on this route: it is outside the session cookie path or excluded from the session routes',
-    );
-  }
+  if (!context) throw outOfScope();
   if (context.failure !== undefined) throw new SessionStoreUnavailableException();
   return context;
+}
+
+/** @internal The refusal of a route without session handling. */
+export function outOfScope(): SessionRequiredException {
+  return new SessionRequiredException(
+    'No session on this route: it is outside the session cookie path or excluded from the session routes',
+  );
 }
 
 function requireSessionObject(req: IncomingMessage): RequestSessionObject {
@@ -317,6 +346,13 @@ function requireSessionObject(req: IncomingMessage): RequestSessionObject {
 export function sessionOf(req: IncomingMessage): RequestSessionObject | undefined {
   const session = (req as IncomingMessage & { session?: unknown }).session;
   return session instanceof RequestSessionObject ? session : undefined;
+}
+
+/** @internal Gives a request without a usable session an inert one that answers why. */
+export function setUnavailable(req: IncomingMessage, reason: () => Error): void {
+  const target = req as IncomingMessage & { session?: unknown; sessionID?: string };
+  target.session = new UnavailableSession(reason);
+  target.sessionID = undefined;
 }
 
 function setSession(req: IncomingMessage, session: RequestSessionObject | undefined): void {
@@ -346,18 +382,4 @@ function newSessionId(): string {
 function isEmpty(session: object): boolean {
   for (const _key in session) return false;
   return true;
-}
-
-// Passport keeps its login as `session.passport.user` (what serializeUser gave): a string or a
-// number there binds the session to that user, so a Passport login is a login for the module.
-function passportUserOf(session: object): string | undefined {
-  const user = (session as { passport?: { user?: unknown } }).passport?.user;
-  if (typeof user !== 'string' && typeof user !== 'number') return undefined;
-  const id = String(user);
-  return id.length > 0 && id.length <= 256 ? id : undefined;
-}
-
-/** @internal Whether an error is an HTTP answer of its own (401, 413...) rather than a failure. */
-export function isHttpAnswer(err: unknown): err is HttpException {
-  return err instanceof HttpException;
 }

@@ -3,7 +3,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import { errorMessage } from '../session.errors.js';
 import type { SessionCookiePolicy } from './session-cookie.js';
 import { attachSessionContext, sessionContextOf, type SessionContext } from './session-context.js';
-import type { SessionEngine } from './session-engine.js';
+import { outOfScope, setUnavailable, type SessionEngine } from './session-engine.js';
 import type { RequestTransport } from './request-transport.js';
 import type { RouteScope } from './route-scope.js';
 import { sessionHandle } from '../session-handle.js';
@@ -33,12 +33,22 @@ export class SessionHandler {
 
   /** The middleware: `(req, res, next)`. */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
-    if (!this.scope.covers(req)) return next();
+    if (!this.scope.covers(req)) {
+      setUnavailable(req, outOfScope);
+      return next();
+    }
     const secure = this.transport.isSecure(req);
     if (!secure && !this.policy.deliverable(false)) this.warnPlainHttp(req);
-    const context: SessionContext = { secure, cookieName: this.policy.nameFor(secure), end: res.end };
+    const context: SessionContext = {
+      secure,
+      cookieName: this.policy.nameFor(secure),
+      // Called back with Reflect.apply on this very response.
+      // oxlint-disable-next-line typescript/unbound-method
+      end: res.end as SessionContext['end'],
+      finish: this.finish,
+    };
     attachSessionContext(req, context);
-    res.end = this.endAfterCommit as End;
+    res.end = endAfterCommit as End;
     const cookie = this.policy.read(req.headers.cookie, context.cookieName);
     if (cookie.kind === 'absent') {
       this.engine.startAnonymous(req);
@@ -55,27 +65,23 @@ export class SessionHandler {
     void this.engine.load(req, context, cookie.sessionId).then(() => proceed(next));
   };
 
-  // Installed as the response's `end`, shared by every response: commits, then really ends.
-  private readonly endAfterCommit = (() => {
-    const handler = this;
-    return function end(this: ServerResponse, ...args: unknown[]): ServerResponse {
-      const context = sessionContextOf(this.req)!;
-      this.end = context.end!;
-      const pending = context.failure === undefined ? handler.engine.commit(this.req) : undefined;
-      if (pending === undefined) {
-        handler.setCookie(this, context);
-        return (this.end as (...a: unknown[]) => ServerResponse)(...args);
-      }
-      pending.then(
-        () => {
-          handler.setCookie(this, context);
-          (this.end as (...a: unknown[]) => ServerResponse)(...args);
-        },
-        (err: unknown) => handler.answerFailedCommit(this, err, args),
-      );
-      return this;
-    };
-  })();
+  // Commits the session, then really ends the response with the arguments `end` was called with.
+  private readonly finish = (res: ServerResponse, args: unknown[]): void => {
+    const context = sessionContextOf(res.req)!;
+    const pending = context.failure === undefined ? this.engine.commit(res.req) : undefined;
+    if (pending === undefined) {
+      this.setCookie(res, context);
+      Reflect.apply(context.end, res, args);
+      return;
+    }
+    pending.then(
+      () => {
+        this.setCookie(res, context);
+        Reflect.apply(context.end, res, args);
+      },
+      (err: unknown) => this.answerFailedCommit(res, context, err, args),
+    );
+  };
 
   private setCookie(res: ServerResponse, context: SessionContext): void {
     const value = this.engine.cookieHeader(res.req, context);
@@ -85,17 +91,22 @@ export class SessionHandler {
       return;
     }
     const existing = res.getHeader('set-cookie');
-    const others = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+    const others =
+      existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
     res.setHeader('Set-Cookie', [...others, value]);
     res.setHeader('Cache-Control', 'no-store');
   }
 
   // The session could not be written: the client learns it, unless the response already left.
-  private answerFailedCommit(res: ServerResponse, err: unknown, args: unknown[]): void {
-    const end = res.end as (...a: unknown[]) => ServerResponse;
+  private answerFailedCommit(
+    res: ServerResponse,
+    context: SessionContext,
+    err: unknown,
+    args: unknown[],
+  ): void {
     if (res.headersSent) {
       this.logger.error(`Session not saved, after the response was sent: ${errorMessage(err)}`);
-      end.call(res, ...args);
+      Reflect.apply(context.end, res, args);
       return;
     }
     const { status, body } = answerOf(err);
@@ -105,12 +116,11 @@ export class SessionHandler {
     for (const name of res.getHeaderNames()) {
       if (name !== 'set-cookie' && name !== 'cache-control') res.removeHeader(name);
     }
-    const context = sessionContextOf(res.req);
-    if (context) this.setCookie(res, context);
+    this.setCookie(res, context);
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
-    end.call(res, JSON.stringify(body));
+    Reflect.apply(context.end, res, [JSON.stringify(body)]);
   }
 
   private warnPlainHttp(req: IncomingMessage): void {
@@ -124,6 +134,14 @@ export class SessionHandler {
         "your proxy's address). For local development over http, set `cookie.secure: 'auto'`.",
     );
   }
+}
+
+// Installed as the `end` of every response with session handling; `this` is the response.
+function endAfterCommit(this: ServerResponse, ...args: unknown[]): ServerResponse {
+  const context = sessionContextOf(this.req)!;
+  this.end = context.end as End;
+  context.finish(this, args);
+  return this;
 }
 
 function answerOf(err: unknown): { status: number; body: object } {

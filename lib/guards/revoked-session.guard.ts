@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isPublicRoute } from '../decorators/public.decorator.js';
+import { passportLoggedOut } from '../engine/passport-login.js';
 import { sessionContextOf } from '../engine/session-context.js';
 import { SessionRequiredException } from '../session.errors.js';
 import { requireRequest, requireSession } from '../session-access.js';
@@ -25,7 +26,8 @@ export class RevokedSessionGuard implements CanActivate {
     const session = requireSession(req);
     const expired = sessionContextOf(req)?.expired;
     if (expired) throw new SessionRequiredException(`Session expired (${expired} timeout)`);
-    if (!session?.meta?.userId) throw new SessionRequiredException();
+    // Passport's own logout (or a user its deserializeUser no longer knows) ends the login too.
+    if (!session?.meta?.userId || passportLoggedOut(session)) throw new SessionRequiredException();
     return true;
   }
 

@@ -31,7 +31,8 @@ export class SameOriginGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = requestOf(context) as Request | undefined;
     // A handler without an HTTP request to check cannot be vouched for: refused, not let through.
-    if (!req) throw new ForbiddenException(`No request to check in a '${context.getType()}' handler`);
+    if (!req)
+      throw new ForbiddenException(`No request to check in a '${context.getType()}' handler`);
     if (SAFE_METHODS.has(req.method)) return true;
     // Origin first: it names the site exactly, so an origin in `allowedOrigins` (which a browser
     // marks `Sec-Fetch-Site: same-site` or `cross-site`) is let through.

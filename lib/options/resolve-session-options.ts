@@ -139,7 +139,8 @@ function validateShape(options: SessionModuleOptions): string[] {
   }
   for (const key of ['forRoutes', 'exclude'] as const) {
     const routes = options[key];
-    if (Array.isArray(routes)) routes.forEach((route, i) => problems.push(...routeProblems(route, `${key}[${i}]`)));
+    if (Array.isArray(routes))
+      routes.forEach((route, i) => problems.push(...routeProblems(route, `${key}[${i}]`)));
   }
   const idle = options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout;
   const absolute = options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout;
@@ -153,8 +154,13 @@ function validateShape(options: SessionModuleOptions): string[] {
 
 function routeProblems(route: unknown, label: string): string[] {
   const path = typeof route === 'string' ? route : (route as { path?: unknown } | null)?.path;
-  const method = typeof route === 'string' ? RequestMethod.ALL : (route as { method?: unknown })?.method;
-  if (typeof path !== 'string' || typeof method !== 'number' || RequestMethod[method] === undefined) {
+  const method =
+    typeof route === 'string' ? RequestMethod.ALL : (route as { method?: unknown })?.method;
+  if (
+    typeof path !== 'string' ||
+    typeof method !== 'number' ||
+    RequestMethod[method] === undefined
+  ) {
     return [
       `\`${label}\` = ${describe(route)}: give a path pattern ('health', 'auth/{*path}') or { path, method: RequestMethod.X }`,
     ];

@@ -70,7 +70,9 @@ export class RedisSessionStore implements SessionStore {
 
   async isRevoked(handle: string): Promise<boolean> {
     const key = this.tombstoneKey(handle);
-    return (await this.bounded((signal) => this.connection.send(key, ['EXISTS', key], signal))) === 1;
+    return (
+      (await this.bounded((signal) => this.connection.send(key, ['EXISTS', key], signal))) === 1
+    );
   }
 
   async writeUnlessRevoked(handle: string, record: Buffer, ttlMs: number): Promise<boolean> {
@@ -105,7 +107,9 @@ export class RedisSessionStore implements SessionStore {
 
   async indexRead(userKey: string): Promise<Map<string, number>> {
     const key = this.indexKey(userKey);
-    const reply = await this.bounded((signal) => this.connection.send(key, ['HGETALL', key], signal));
+    const reply = await this.bounded((signal) =>
+      this.connection.send(key, ['HGETALL', key], signal),
+    );
     return new Map(hashEntries(reply).map(([h, at]) => [h, Number(at)]));
   }
 

@@ -43,7 +43,9 @@ export class SessionRecords {
     const now = Date.now();
     const record = this.codec.encode(meta, dataJson, handle);
     if (this.lifetime.expiredBy(meta, now) !== undefined) throw new SessionRevokedError();
-    if (!(await this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now)))) {
+    if (
+      !(await this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now)))
+    ) {
       throw new SessionRevokedError();
     }
   }

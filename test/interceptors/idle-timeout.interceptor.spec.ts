@@ -12,7 +12,8 @@ import type { ExpiryReason } from '../../lib/lifetime/session-lifetime.js';
 // test/e2e/expiry.e2e.spec.ts, waiting past real timeouts.)
 function setup(expired: ExpiryReason | undefined, isPublic = false) {
   const req = {};
-  attachSessionContext(req as never, { secure: false, cookieName: 'sid', expired });
+  // Only what the interceptor reads: why the engine ended the request's session.
+  attachSessionContext(req as never, { expired } as never);
   const handler = function handler() {};
   if (isPublic) Reflect.defineMetadata(IS_PUBLIC_ROUTE, true, handler);
   const context = {

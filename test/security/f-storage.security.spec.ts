@@ -196,8 +196,11 @@ describe('F. storage and encryption: at rest, key rotation, migration (sample on
   it('F21: reads records from before encryption only when told to, and encrypts them on their next write', async () => {
     const start = deployment();
     const plain = await start();
-    const cookie = await login(plain);
-    expect((await rawRecord(plain, cookie))!.toString()).toContain('alice');
+    const anonymous = sessionCookie(
+      await plain.http.post('/cart').send({ item: 'plain-item-4711' }).expect(200),
+    );
+    const cookie = await login(plain, 'alice', anonymous);
+    expect((await rawRecord(plain, cookie))!.toString()).toContain('plain-item-4711');
 
     const strict = await start({ SESSION_ENCRYPTION_KEYS: K1 });
     await strict.http.get('/auth/me').set('Cookie', cookie).expect(401);
@@ -208,16 +211,21 @@ describe('F. storage and encryption: at rest, key rotation, migration (sample on
     });
     await migrating.http.get('/auth/me').set('Cookie', cookie).expect(200);
     await migrating.http.post('/cart').set('Cookie', cookie).send({ item: 'x' }).expect(200);
-    expect((await rawRecord(migrating, cookie))!.toString('latin1')).not.toContain('alice');
+    expect((await rawRecord(migrating, cookie))!.toString('latin1')).not.toContain(
+      'plain-item-4711',
+    );
     await strict.http.get('/auth/me').set('Cookie', cookie).expect(200);
   });
 
   it('G26: does not let a stored record with __proto__ pollute prototypes or smuggle properties', async () => {
     const start = deployment();
     const sample = await start();
-    const cookie = await login(sample);
+    const anonymous = sessionCookie(
+      await sample.http.post('/cart').send({ item: 'book' }).expect(200),
+    );
+    const cookie = await login(sample, 'alice', anonymous);
     const record = (await rawRecord(sample, cookie))!.toString();
-    // A record is `[[meta…],{data…}]`: smuggle keys into the data object.
+    // A record is `[[meta…],{data…}]`: smuggle keys into the (non-empty) data object.
     const smuggled =
       '"__proto__":{"polluted":true,"user":{"id":"666"}},"constructor":{"prototype":{"polluted":true}},';
     const poisoned = record.replace('],{', `],{${smuggled}`);

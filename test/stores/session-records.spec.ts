@@ -29,7 +29,7 @@ describe('SessionRecords on the memory store', () => {
     const { store, records: r } = records();
     await r.write('h', stamps(), JSON.stringify({ cart: ['book'] }));
     const first = await r.load('h');
-    ((first as unknown as { session: { data: { cart: string[] } } }).session.data.cart).push("pen");
+    (first as unknown as { session: { data: { cart: string[] } } }).session.data.cart.push('pen');
     expect(await r.load('h')).toMatchObject({ session: { data: { cart: ['book'] } } });
     await store.close();
   });
@@ -60,9 +60,9 @@ describe('SessionRecords on the memory store', () => {
   it('refuses to write a session past its deadline', async () => {
     const { store, records: r } = records();
     const now = Date.now();
-    await expect(r.write('a', { createdAt: now, lastActivityAt: now - IDLE }, '{}')).rejects.toThrow(
-      SessionRevokedError,
-    );
+    await expect(
+      r.write('a', { createdAt: now, lastActivityAt: now - IDLE }, '{}'),
+    ).rejects.toThrow(SessionRevokedError);
     expect(await r.load('a')).toEqual({ missing: 'unknown' });
     await store.close();
   });
@@ -83,9 +83,9 @@ describe('SessionRecords on the memory store', () => {
     const { store, records: r } = records();
     const meta = { ...stamps(), userId: 'u'.repeat(200), userAgent: 'Mozilla/5.0 '.repeat(20) };
     await r.write('a', meta, JSON.stringify({ cart: ['x'.repeat(40)] }));
-    await expect(r.write('b', stamps(), JSON.stringify({ cart: ['x'.repeat(80)] }))).rejects.toThrow(
-      SessionTooLargeError,
-    );
+    await expect(
+      r.write('b', stamps(), JSON.stringify({ cart: ['x'.repeat(80)] })),
+    ).rejects.toThrow(SessionTooLargeError);
     await store.close();
   });
 

@@ -44,39 +44,24 @@ export interface DemoUser {
   username: string;
 }
 
-/** The demo users, alice (id '1') and bob (id '2'); each one's password is `<username>-password`. */
-@Injectable()
-export class DemoUsers {
-  private readonly users: DemoUser[] = [
-    { id: '1', username: 'alice' },
-    { id: '2', username: 'bob' },
-  ];
-  private readonly disabled = new Set<string>();
+/**
+ * The demo users; each one's password is `<username>-password`. A constant, because Passport is
+ * one instance per process: every app started in a test file adds its serializer to it, and the
+ * first one added answers for all of them.
+ */
+export const DEMO_USERS: readonly DemoUser[] = [
+  { id: '1', username: 'alice' },
+  { id: '2', username: 'bob' },
+];
 
-  verify(username: string, password: string): DemoUser | undefined {
-    const user = this.users.find((u) => u.username === username);
-    return user && password === `${username}-password` ? user : undefined;
-  }
-
-  /** The user with that id, unless disabled: Passport then drops the login from the session. */
-  find(id: string): DemoUser | undefined {
-    return this.disabled.has(id) ? undefined : this.users.find((u) => u.id === id);
-  }
-
-  disable(id: string): void {
-    this.disabled.add(id);
-  }
-}
+/** Users disabled since they logged in: deserializeUser no longer knows them. */
+export const DISABLED_USER_IDS = new Set<string>();
 
 @Injectable()
 class LocalStrategy extends PassportStrategy(Strategy) {
-  constructor(private readonly users: DemoUsers) {
-    super();
-  }
-
   validate(username: string, password: string): DemoUser {
-    const user = this.users.verify(username, password);
-    if (!user) throw new UnauthorizedException();
+    const user = DEMO_USERS.find((u) => u.username === username);
+    if (!user || password !== `${username}-password`) throw new UnauthorizedException();
     return user;
   }
 }
@@ -92,20 +77,17 @@ class LocalAuthGuard extends AuthGuard('local') {
 
 @Injectable()
 class SessionSerializer extends PassportSerializer {
-  constructor(private readonly users: DemoUsers) {
-    super();
-  }
-
   serializeUser(user: DemoUser, done: (err: Error | null, id?: string) => void): void {
     done(null, user.id);
   }
 
   deserializeUser(id: string, done: (err: Error | null, user?: DemoUser | false) => void): void {
-    done(null, this.users.find(id) ?? false);
+    const user = DISABLED_USER_IDS.has(id) ? undefined : DEMO_USERS.find((u) => u.id === id);
+    done(null, user ?? false);
   }
 }
 
-// Passport types `req.user` as an empty interface; this app's users are DemoUsers.
+// Passport types `req.user` as an empty interface; in this app it is a DemoUser.
 const userOf = (req: Request) => req.user as DemoUser;
 
 @Controller()
@@ -193,7 +175,7 @@ class PassportAppModule {
         ...(wiring === 'a module' ? [PassportSessionMiddlewareModule] : []),
       ],
       controllers: [PassportController],
-      providers: [DemoUsers, LocalStrategy, LocalAuthGuard, SessionSerializer],
+      providers: [LocalStrategy, LocalAuthGuard, SessionSerializer],
     };
   }
 }
@@ -227,7 +209,9 @@ export function issuedCookie(res: Response): string | undefined {
 
 /** Whether a response told the browser to drop its session cookie. */
 export function clearsCookie(res: Response): boolean {
-  return setCookies(res).some((c) => c.startsWith('sid=;') && c.includes('Expires=Thu, 01 Jan 1970'));
+  return setCookies(res).some(
+    (c) => c.startsWith('sid=;') && c.includes('Expires=Thu, 01 Jan 1970'),
+  );
 }
 
 function setCookies(res: Response): string[] {
