@@ -9,7 +9,6 @@ import type {
   SessionListing,
 } from './session-service.interfaces.js';
 import { SessionRequiredException } from './session.errors.js';
-import { sessionHandle } from './session-handle.js';
 import { requireSession } from './session-access.js';
 import { SESSION_STORE } from './session.constants.js';
 import type { SessionStore, SessionStoreKind } from './stores/session-store.interface.js';
@@ -87,7 +86,7 @@ export class SessionService {
     const meta = session?.meta;
     if (!meta) return undefined;
     return {
-      id: sessionHandle(session.id),
+      id: this.engine.handleOf(req)!,
       createdAt: meta.createdAt,
       lastActivityAt: meta.lastActivityAt,
     };
@@ -112,8 +111,7 @@ export class SessionService {
    * `null` when unknown). Costs O(that user's sessions), never a scan.
    */
   async list(userId: string | number, req?: IncomingMessage): Promise<SessionListing[]> {
-    const currentId = req && sessionOf(req)?.id;
-    const current = currentId ? sessionHandle(currentId) : undefined;
+    const current = req && this.engine.handleOf(req);
     const entries = await this.index.live(checkedUserId(userId));
     return [...entries]
       .map(([id, session]) => ({ id, ...session, current: id === current }))
@@ -145,7 +143,7 @@ export class SessionService {
     const session = requireSession(req);
     const userId = session?.meta?.userId;
     if (!session || !userId) throw new SessionRequiredException();
-    const current = sessionHandle(session.id);
+    const current = this.engine.handleOf(req);
     const others = (await this.index.handles(userId)).filter((handle) => handle !== current);
     await this.index.revoke(userId, others, 'revoke-others');
     return others.length;

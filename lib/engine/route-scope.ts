@@ -42,10 +42,21 @@ export class RouteScope {
   }
 }
 
+// A pattern without parameters or wildcards is its own path: compared as a string.
+const LITERAL = /^[\w\-./~]*$/;
+
 function matcherOf(route: SessionRoute): Matcher {
   const { path, method } =
     typeof route === 'string' ? { path: route, method: RequestMethod.ALL } : route;
-  const matches = match(path.startsWith('/') ? path : `/${path}`, { decode: false });
+  const pattern = path.startsWith('/') ? path : `/${path}`;
+  const literal = pattern.toLowerCase();
+  // Case-insensitive, as Express routes (and path-to-regexp matches) by default.
+  const matches = LITERAL.test(pattern)
+    ? (requestPath: string) => {
+        const path = requestPath.toLowerCase();
+        return path === literal || path === `${literal}/`;
+      }
+    : match(pattern, { decode: false });
   const methodName = method === RequestMethod.ALL ? undefined : RequestMethod[method];
   return (requestMethod, requestPath) =>
     (methodName === undefined || methodName === requestMethod) && matches(requestPath) !== false;

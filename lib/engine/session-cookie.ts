@@ -79,12 +79,14 @@ export class SessionCookiePolicy {
     const value = decode(raw);
     if (value.startsWith('s:') && value.length <= MAX_VALUE_LENGTH) {
       const dot = value.lastIndexOf('.');
-      if (dot > 2) {
+      const signature = value.slice(dot + 1);
+      // An HMAC-SHA256 is 43 characters of unpadded base64; it is compared as its 32 bytes.
+      if (dot > 2 && signature.length === SIGNATURE_LENGTH) {
         const sessionId = value.slice(2, dot);
-        const given = Buffer.from(value.slice(dot + 1));
+        const given = Buffer.from(signature, 'base64');
         for (const secret of this.options.secrets) {
-          const expected = Buffer.from(sign(sessionId, secret));
-          if (expected.length === given.length && timingSafeEqual(expected, given)) {
+          const expected = mac(sessionId, secret);
+          if (given.length === expected.length && timingSafeEqual(expected, given)) {
             return { kind: 'signed', sessionId };
           }
         }
@@ -117,8 +119,14 @@ export class SessionCookiePolicy {
   }
 }
 
+const SIGNATURE_LENGTH = 43;
+
+function mac(value: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(value).digest();
+}
+
 function sign(value: string, secret: string): string {
-  return createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '');
+  return mac(value, secret).toString('base64').replace(/=+$/, '');
 }
 
 // The value of the first cookie of that name, as the `cookie` package (and so express-session)

@@ -186,6 +186,12 @@ export class SessionEngine implements SessionOperations {
     return this.write(req, session, dataJson);
   }
 
+  /** The handle of the request's session (its ID's SHA-256, computed once per session). */
+  handleOf(req: IncomingMessage): string | undefined {
+    const session = sessionOf(req);
+    return session && handleOf(RequestSessionObject.stateOf(session));
+  }
+
   /** The `Set-Cookie` value the response must carry, if any. */
   cookieHeader(req: IncomingMessage, context: SessionContext): string | undefined {
     const { policy } = this.parts;
