@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ExecutionContext } from '@nestjs/common';
-import { requireContext } from './engine/session-engine.js';
+import { requireContext } from './engine/request-session-slot.js';
 import type { RequestSession } from './session-data.interface.js';
 import { SessionRequiredException } from './session.errors.js';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { SessionEngine, sessionOf } from './engine/session-engine.js';
+import { sessionOf } from './engine/request-session-slot.js';
+import { SessionEngine } from './engine/session-engine.js';
 import type { SessionData } from './session-data.interface.js';
 import type {
   LoginOptions,

@@ -1,42 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpException, Logger } from '@nestjs/common';
-import type { SessionEvents } from '../events/session-events.js';
-import type { SessionLifetime } from '../lifetime/session-lifetime.js';
+import { Logger } from '@nestjs/common';
 import type { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
-import type { SessionMetadata, SessionCookieSettings } from '../session-data.interface.js';
+import type { SessionCookieSettings } from '../session-data.interface.js';
 import {
   errorMessage,
-  SessionCookieUndeliverableException,
   SessionRequiredException,
-  SessionRevokedError,
   SessionStoreUnavailableException,
 } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
-import type { LoadedRecord, SessionRecords } from '../stores/session-records.js';
-import type { UserSessionIndex } from '../user-session-index.js';
-import type { SessionCookiePolicy } from './session-cookie.js';
-import { sessionContextOf, type SessionContext } from './session-context.js';
-import { passportLoggedOut, passportUserOf } from './passport-login.js';
-import type { RequestTransport } from './request-transport.js';
+import type { LoadedRecord } from '../stores/session-records.js';
+import { passportLoggedOut } from './passport-login.js';
 import {
   RequestSessionObject,
-  UnavailableSession,
   type SessionOperations,
   type SessionState,
 } from './request-session.js';
-
-const MAX_USER_AGENT_LENGTH = 256;
+import {
+  handleOf,
+  requireContext,
+  requireSessionObject,
+  sessionOf,
+  setSession,
+  setUnavailable,
+  storedOf,
+} from './request-session-slot.js';
+import type { SessionContext } from './session-context.js';
+import { SessionWriter, type SessionWriterParts } from './session-writer.js';
 
 /** @internal What the engine works with. */
-export interface SessionEngineParts {
-  policy: SessionCookiePolicy;
-  transport: RequestTransport;
-  records: SessionRecords;
-  index: UserSessionIndex;
-  lifetime: SessionLifetime;
-  events: SessionEvents;
-  maxSessionsPerUser?: number;
+export interface SessionEngineParts extends SessionWriterParts {
   migration?: ConnectRedisMigration;
 }
 
@@ -57,8 +50,11 @@ export interface RegenerateSpec {
  */
 export class SessionEngine implements SessionOperations {
   private readonly logger = new Logger('SessionModule');
+  private readonly writer: SessionWriter;
 
-  constructor(private readonly parts: SessionEngineParts) {}
+  constructor(private readonly parts: SessionEngineParts) {
+    this.writer = new SessionWriter(parts);
+  }
 
   /** Gives the request its session: the cookie's, or a new anonymous one. Never rejects. */
   async load(req: IncomingMessage, context: SessionContext, sessionId: string): Promise<void> {
@@ -82,7 +78,12 @@ export class SessionEngine implements SessionOperations {
       const expired = lifetime.expiredBy(meta, Date.now());
       if (expired) {
         events.emit('expired', { handle, userId: meta.userId, reason: expired });
-        await records.revoke(handle, meta);
+        await this.writer.retire({
+          id: sessionId,
+          handle,
+          meta,
+          indexed: meta.userId !== undefined,
+        });
         context.expired = expired;
         context.cookie = 'clear';
         return this.startAnonymous(req);
@@ -128,14 +129,14 @@ export class SessionEngine implements SessionOperations {
   bindLogin(req: IncomingMessage, session: RequestSessionObject, userId: string): void {
     const now = Date.now();
     const state = RequestSessionObject.stateOf(session);
-    state.meta = { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId };
+    state.meta = { createdAt: now, lastActivityAt: now, ...this.writer.clientOf(req), userId };
     state.login = 'created';
   }
 
   /** Writes the request's session now; on failure the request keeps the session it had before. */
   async save(req: IncomingMessage): Promise<void> {
     const session = requireSessionObject(req);
-    await this.write(req, session, JSON.stringify(session));
+    await this.store(req, session, JSON.stringify(session));
   }
 
   /** Ends the request's session: revoked in the store, out of its user's index, cookie cleared. */
@@ -144,8 +145,8 @@ export class SessionEngine implements SessionOperations {
     const session = sessionOf(req);
     const state = session && (storedOf(session) ?? RequestSessionObject.stateOf(session));
     if (state?.storedData !== undefined) {
-      await this.retire(state).catch((err: unknown) => {
-        throw this.asAnswer(err);
+      await this.writer.retire(state).catch((err: unknown) => {
+        throw this.writer.asAnswer(err);
       });
     }
     if (state) {
@@ -183,7 +184,22 @@ export class SessionEngine implements SessionOperations {
     if (dataJson === state.storedData && !this.parts.lifetime.renewalDue(state.meta!, Date.now())) {
       return undefined;
     }
-    return this.write(req, session, dataJson);
+    return this.store(req, session, dataJson);
+  }
+
+  private async store(
+    req: IncomingMessage,
+    session: RequestSessionObject,
+    dataJson: string,
+  ): Promise<void> {
+    const { meta } = RequestSessionObject.stateOf(session);
+    if (meta?.userId !== undefined && passportLoggedOut(session)) {
+      // Passport ended the login: the session ends with it, and the request goes on anonymous.
+      await this.destroy(req);
+      this.startAnonymous(req);
+      return;
+    }
+    await this.writer.write(req, session, dataJson);
   }
 
   /** The handle of the request's session (its ID's SHA-256, computed once per session). */
@@ -205,179 +221,6 @@ export class SessionEngine implements SessionOperations {
     const { secure } = requireContext(req);
     return this.parts.policy.settings(secure);
   }
-
-  // The one write path: index (a new login), record, then retire the session it replaced.
-  private async write(
-    req: IncomingMessage,
-    session: RequestSessionObject,
-    dataJson: string,
-  ): Promise<void> {
-    const { records, index, lifetime, policy } = this.parts;
-    const context = requireContext(req);
-    const state = RequestSessionObject.stateOf(session);
-    const isNew = state.storedData === undefined;
-    if (isNew && !policy.deliverable(context.secure)) {
-      throw new SessionCookieUndeliverableException();
-    }
-    if (state.meta?.userId !== undefined && passportLoggedOut(session)) {
-      // Passport ended the login: the session ends with it, and the request goes on anonymous.
-      await this.destroy(req);
-      this.startAnonymous(req);
-      return;
-    }
-    const now = Date.now();
-    let meta: SessionMetadata = state.meta ?? { createdAt: now, lastActivityAt: now };
-    if (!isNew && lifetime.renewalDue(meta, now)) meta = { ...meta, lastActivityAt: now };
-    if (meta.userId === undefined) {
-      const passportUser = passportUserOf(session);
-      if (passportUser !== undefined) {
-        meta = { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
-        state.login = 'created';
-      }
-    }
-    const handle = handleOf(state);
-    const previous = state.replaces;
-    try {
-      if (meta.userId !== undefined && !state.indexed) {
-        await index.add(handle, { ...meta, userId: meta.userId });
-      }
-      await records.write(handle, meta, dataJson);
-    } catch (err) {
-      if (previous) setSession(req, previous);
-      throw this.asAnswer(err);
-    }
-    Object.assign(state, { meta, storedData: dataJson, indexed: meta.userId !== undefined });
-    state.replaces = undefined;
-    const replaced = previous && storedOf(previous);
-    if (replaced) {
-      let existed: boolean;
-      try {
-        existed = await this.retire(replaced);
-      } catch (err) {
-        await this.retire(state).catch(() => undefined);
-        setSession(req, previous);
-        throw this.asAnswer(err);
-      }
-      // Revoked meanwhile while logged in: its login must not live on under the new ID.
-      if (!existed && replaced.meta?.userId !== undefined) {
-        await this.retire(state);
-        setSession(req, undefined);
-        throw new SessionRevokedError();
-      }
-    }
-    if (isNew || policy.persistent(session.cookie.maxAge)) context.cookie = 'issue';
-    if (state.login) await this.announceLogin(req, state, replaced);
-  }
-
-  private async announceLogin(
-    req: IncomingMessage,
-    state: SessionState,
-    replaced: SessionState | undefined,
-  ): Promise<void> {
-    const { events, index, maxSessionsPerUser } = this.parts;
-    const { userId, ip, userAgent } = state.meta!;
-    const handle = handleOf(state);
-    const kind = state.login;
-    state.login = undefined;
-    if (kind === 'regenerated') {
-      const previousHandle = replaced ? handleOf(replaced) : handle;
-      if (userId === undefined) {
-        events.emit('regenerated', { handle, previousHandle });
-        return;
-      }
-      events.emit('regenerated', { handle, previousHandle, userId });
-      return;
-    }
-    events.emit('created', { handle, userId: userId!, ip, userAgent });
-    if (
-      maxSessionsPerUser &&
-      (await index.evictBeyondLimit(userId!, maxSessionsPerUser)).includes(handle)
-    ) {
-      // Logins racing past the limit: the newest win, and this one was not among them.
-      setSession(req, undefined);
-      throw new SessionRevokedError();
-    }
-  }
-
-  // Revokes a stored session and drops it from its user's index; resolves whether it existed.
-  private async retire(state: SessionState): Promise<boolean> {
-    const handle = handleOf(state);
-    const existed = await this.parts.records.revoke(handle, state.meta);
-    if (state.meta?.userId) await this.parts.index.remove(state.meta.userId, [handle]);
-    return existed;
-  }
-
-  // A refusal (401, 413...) keeps its status; any other failure of the store is a 503 (logged).
-  private asAnswer(err: unknown): HttpException {
-    if (err instanceof HttpException) return err;
-    this.logger.error(`Session store failed: ${errorMessage(err)}`);
-    return new SessionStoreUnavailableException();
-  }
-
-  private clientOf(req: IncomingMessage): { ip?: string; userAgent?: string } {
-    const ip = this.parts.transport.clientIp(req);
-    const userAgent = req.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH);
-    return {
-      ...(ip === undefined ? {} : { ip }),
-      ...(userAgent === undefined ? {} : { userAgent }),
-    };
-  }
-}
-
-/** @internal The request's session context, or the right refusal. */
-export function requireContext(req: IncomingMessage): SessionContext {
-  const context = sessionContextOf(req);
-  if (!context) throw outOfScope();
-  if (context.failure !== undefined) throw new SessionStoreUnavailableException();
-  return context;
-}
-
-/** @internal The refusal of a route without session handling. */
-export function outOfScope(): SessionRequiredException {
-  return new SessionRequiredException(
-    'No session on this route: it is outside the session cookie path or excluded from the session routes',
-  );
-}
-
-function requireSessionObject(req: IncomingMessage): RequestSessionObject {
-  requireContext(req);
-  const session = sessionOf(req);
-  if (!session) {
-    throw new SessionRequiredException('The session was destroyed on this request');
-  }
-  return session;
-}
-
-/** @internal The request's session object, if it has one. */
-export function sessionOf(req: IncomingMessage): RequestSessionObject | undefined {
-  const session = (req as IncomingMessage & { session?: unknown }).session;
-  return session instanceof RequestSessionObject ? session : undefined;
-}
-
-/** @internal Gives a request without a usable session an inert one that answers why. */
-export function setUnavailable(req: IncomingMessage, reason: () => Error): void {
-  const target = req as IncomingMessage & { session?: unknown; sessionID?: string };
-  target.session = new UnavailableSession(reason);
-  target.sessionID = undefined;
-}
-
-function setSession(req: IncomingMessage, session: RequestSessionObject | undefined): void {
-  const target = req as IncomingMessage & { session?: unknown; sessionID?: string };
-  target.session = session;
-  target.sessionID = session?.id;
-}
-
-// The nearest session in a regenerate chain that is in the store, if any.
-function storedOf(session: RequestSessionObject): SessionState | undefined {
-  let state: SessionState | undefined = RequestSessionObject.stateOf(session);
-  while (state && state.storedData === undefined) {
-    state = state.replaces && RequestSessionObject.stateOf(state.replaces);
-  }
-  return state;
-}
-
-function handleOf(state: SessionState): string {
-  return (state.handle ??= sessionHandle(state.id));
 }
 
 function newSessionId(): string {

@@ -1,0 +1,155 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpException, Logger } from '@nestjs/common';
+import type { SessionEvents } from '../events/session-events.js';
+import type { SessionLifetime } from '../lifetime/session-lifetime.js';
+import type { SessionMetadata } from '../session-data.interface.js';
+import {
+  errorMessage,
+  SessionCookieUndeliverableException,
+  SessionRevokedError,
+  SessionStoreUnavailableException,
+} from '../session.errors.js';
+import type { SessionRecords } from '../stores/session-records.js';
+import type { UserSessionIndex } from '../user-session-index.js';
+import { passportUserOf } from './passport-login.js';
+import type { RequestTransport } from './request-transport.js';
+import { RequestSessionObject, type SessionState } from './request-session.js';
+import { handleOf, requireContext, setSession, storedOf } from './request-session-slot.js';
+import type { SessionCookiePolicy } from './session-cookie.js';
+
+const MAX_USER_AGENT_LENGTH = 256;
+
+/** @internal What the writer works with. */
+export interface SessionWriterParts {
+  policy: SessionCookiePolicy;
+  transport: RequestTransport;
+  records: SessionRecords;
+  index: UserSessionIndex;
+  lifetime: SessionLifetime;
+  events: SessionEvents;
+  maxSessionsPerUser?: number;
+}
+
+/**
+ * @internal Stores a request's session: one record write, with what a login adds before it (the
+ * user's index) and after it (the old session retired, the event, the per-user limit). The old
+ * session is retired only once the new one is stored; a failure before that puts the request's
+ * previous session back, so a login that cannot complete changes nothing.
+ */
+export class SessionWriter {
+  private readonly logger = new Logger('SessionModule');
+
+  constructor(private readonly parts: SessionWriterParts) {}
+
+  /** The one write path: index (a new login), record, then retire the session it replaced. */
+  async write(
+    req: IncomingMessage,
+    session: RequestSessionObject,
+    dataJson: string,
+  ): Promise<void> {
+    const { records, index, lifetime, policy } = this.parts;
+    const context = requireContext(req);
+    const state = RequestSessionObject.stateOf(session);
+    const isNew = state.storedData === undefined;
+    if (isNew && !policy.deliverable(context.secure)) {
+      throw new SessionCookieUndeliverableException();
+    }
+    const now = Date.now();
+    let meta: SessionMetadata = state.meta ?? { createdAt: now, lastActivityAt: now };
+    if (!isNew && lifetime.renewalDue(meta, now)) meta = { ...meta, lastActivityAt: now };
+    if (meta.userId === undefined) {
+      const passportUser = passportUserOf(session);
+      if (passportUser !== undefined) {
+        meta = { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
+        state.login = 'created';
+      }
+    }
+    const handle = handleOf(state);
+    const previous = state.replaces;
+    try {
+      if (meta.userId !== undefined && !state.indexed) {
+        await index.add(handle, { ...meta, userId: meta.userId });
+      }
+      await records.write(handle, meta, dataJson);
+    } catch (err) {
+      if (previous) setSession(req, previous);
+      throw this.asAnswer(err);
+    }
+    Object.assign(state, { meta, storedData: dataJson, indexed: meta.userId !== undefined });
+    state.replaces = undefined;
+    const replaced = previous && storedOf(previous);
+    if (replaced) {
+      let existed: boolean;
+      try {
+        existed = await this.retire(replaced);
+      } catch (err) {
+        await this.retire(state).catch(() => undefined);
+        setSession(req, previous);
+        throw this.asAnswer(err);
+      }
+      // Revoked meanwhile while logged in: its login must not live on under the new ID.
+      if (!existed && replaced.meta?.userId !== undefined) {
+        await this.retire(state);
+        setSession(req, undefined);
+        throw new SessionRevokedError();
+      }
+    }
+    if (isNew || policy.persistent(session.cookie.maxAge)) context.cookie = 'issue';
+    if (state.login) await this.announceLogin(req, state, replaced);
+  }
+
+  private async announceLogin(
+    req: IncomingMessage,
+    state: SessionState,
+    replaced: SessionState | undefined,
+  ): Promise<void> {
+    const { events, index, maxSessionsPerUser } = this.parts;
+    const { userId, ip, userAgent } = state.meta!;
+    const handle = handleOf(state);
+    const kind = state.login;
+    state.login = undefined;
+    if (kind === 'regenerated') {
+      const previousHandle = replaced ? handleOf(replaced) : handle;
+      if (userId === undefined) {
+        events.emit('regenerated', { handle, previousHandle });
+        return;
+      }
+      events.emit('regenerated', { handle, previousHandle, userId });
+      return;
+    }
+    events.emit('created', { handle, userId: userId!, ip, userAgent });
+    if (
+      maxSessionsPerUser &&
+      (await index.evictBeyondLimit(userId!, maxSessionsPerUser)).includes(handle)
+    ) {
+      // Logins racing past the limit: the newest win, and this one was not among them.
+      setSession(req, undefined);
+      throw new SessionRevokedError();
+    }
+  }
+
+  /** Revokes a stored session and drops it from its user's index; resolves whether it existed. */
+  async retire(state: SessionState): Promise<boolean> {
+    const handle = handleOf(state);
+    const existed = await this.parts.records.revoke(handle, state.meta);
+    if (state.meta?.userId) await this.parts.index.remove(state.meta.userId, [handle]);
+    return existed;
+  }
+
+  /** A refusal (401, 413...) keeps its status; any other failure of the store is a 503 (logged). */
+  asAnswer(err: unknown): HttpException {
+    if (err instanceof HttpException) return err;
+    this.logger.error(`Session store failed: ${errorMessage(err)}`);
+    return new SessionStoreUnavailableException();
+  }
+
+  /** Where the request comes from, as a login records it. */
+  clientOf(req: IncomingMessage): { ip?: string; userAgent?: string } {
+    const ip = this.parts.transport.clientIp(req);
+    const userAgent = req.headers['user-agent']?.slice(0, MAX_USER_AGENT_LENGTH);
+    return {
+      ...(ip === undefined ? {} : { ip }),
+      ...(userAgent === undefined ? {} : { userAgent }),
+    };
+  }
+}
