@@ -1,10 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import { SessionRequiredException, SessionStoreUnavailableException } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
-import { sessionContextOf, type SessionContext } from './session-context.js';
+import type { SessionContext } from './session-context.js';
 import { RequestSessionObject, UnavailableSession, type SessionState } from './request-session.js';
 
-// Which session a request has, in one place: `req.session` and `req.sessionID` are set only here.
+// Which session a request has, in one place: `req.session` is set only here, and it carries the
+// request's context. (`req.sessionID` reads it: see SessionMount.)
+
+/** @internal The request's session context; `undefined` on a request without session handling. */
+export function sessionContextOf(req: IncomingMessage): SessionContext | undefined {
+  const session = (req as IncomingMessage & { session?: unknown }).session;
+  if (session instanceof RequestSessionObject) return RequestSessionObject.stateOf(session).context;
+  return session instanceof UnavailableSession ? UnavailableSession.contextOf(session) : undefined;
+}
 
 /** @internal The request's session context, or the right refusal. */
 export function requireContext(req: IncomingMessage): SessionContext {
@@ -38,17 +46,20 @@ export function sessionOf(req: IncomingMessage): RequestSessionObject | undefine
 }
 
 /** @internal Gives a request without a usable session an inert one that answers why. */
-export function setUnavailable(req: IncomingMessage, reason: () => Error): void {
-  const target = req as IncomingMessage & { session?: unknown; sessionID?: string };
-  target.session = new UnavailableSession(reason);
-  target.sessionID = undefined;
+export function setUnavailable(
+  req: IncomingMessage,
+  reason: () => Error,
+  context?: SessionContext,
+): void {
+  (req as IncomingMessage & { session?: unknown }).session = new UnavailableSession(
+    reason,
+    context,
+  );
 }
 
 /** @internal Puts a session (or none) on the request, as `req.session` and `req.sessionID`. */
 export function setSession(req: IncomingMessage, session: RequestSessionObject | undefined): void {
-  const target = req as IncomingMessage & { session?: unknown; sessionID?: string };
-  target.session = session;
-  target.sessionID = session?.id;
+  (req as IncomingMessage & { session?: unknown }).session = session;
 }
 
 /** @internal The nearest session in a regenerate chain that is in the store, if any. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { SessionContext } from './session-context.js';
 import type {
   SessionCookieSettings,
   SessionMembers,
@@ -7,6 +8,8 @@ import type {
 
 /** @internal What the engine keeps about a session object, out of its data's way. */
 export interface SessionState {
+  /** The request's context, shared by every session object the request has in turn. */
+  readonly context: SessionContext;
   readonly id: string;
   /** The ID's handle, computed once. */
   handle?: string;
@@ -143,10 +146,18 @@ export class UnavailableSession implements SessionMembers {
   readonly id = '';
   readonly meta = undefined;
   readonly #reason: () => Error;
+  readonly #context: SessionContext | undefined;
 
-  constructor(reason: () => Error) {
+  /** @param context the request's, when it has session handling (and its store failed). */
+  constructor(reason: () => Error, context?: SessionContext) {
     this.#reason = reason;
+    this.#context = context;
     Object.freeze(this);
+  }
+
+  /** @internal */
+  static contextOf(session: UnavailableSession): SessionContext | undefined {
+    return session.#context;
   }
 
   get cookie(): SessionCookieSettings {

@@ -72,13 +72,14 @@ export class SessionEngine implements SessionOperations {
       if ('missing' in loaded) {
         events.emit('rejected', { handle, reason: loaded.missing, ip: transport.clientIp(req) });
         context.cookie = 'clear';
-        return this.startAnonymous(req);
+        return this.startAnonymous(req, context);
       }
       const { meta, data, dataJson } = loaded.session;
       const expired = lifetime.expiredBy(meta, Date.now());
       if (expired) {
         events.emit('expired', { handle, userId: meta.userId, reason: expired });
         await this.writer.retire({
+          context,
           id: sessionId,
           handle,
           meta,
@@ -86,9 +87,10 @@ export class SessionEngine implements SessionOperations {
         });
         context.expired = expired;
         context.cookie = 'clear';
-        return this.startAnonymous(req);
+        return this.startAnonymous(req, context);
       }
       const state: SessionState = {
+        context,
         id: sessionId,
         handle,
         meta,
@@ -98,14 +100,15 @@ export class SessionEngine implements SessionOperations {
       setSession(req, new RequestSessionObject(this, req, state, data));
     } catch (err) {
       context.failure = err;
-      setUnavailable(req, () => new SessionStoreUnavailableException());
+      setUnavailable(req, () => new SessionStoreUnavailableException(), context);
       this.logger.error(`Session store failed: ${errorMessage(err)}`);
     }
   }
 
   /** Gives the request a new anonymous session, stored only once it holds data. */
-  startAnonymous(req: IncomingMessage): void {
-    setSession(req, new RequestSessionObject(this, req, { id: newSessionId(), indexed: false }));
+  startAnonymous(req: IncomingMessage, context: SessionContext): void {
+    const state = { context, id: newSessionId(), indexed: false };
+    setSession(req, new RequestSessionObject(this, req, state));
   }
 
   /** A new session ID in memory, carrying what `spec` allows; nothing is stored yet. */
@@ -117,7 +120,12 @@ export class SessionEngine implements SessionOperations {
       const value = (old as unknown as Record<string, unknown>)[key];
       if (value !== undefined) kept[key] = value;
     }
-    const state: SessionState = { id: newSessionId(), indexed: false, replaces: old };
+    const state: SessionState = {
+      context: oldState.context,
+      id: newSessionId(),
+      indexed: false,
+      replaces: old,
+    };
     if (keepLogin) {
       state.login = 'regenerated';
       if (oldState.meta?.userId) state.meta = { ...oldState.meta };
@@ -196,7 +204,7 @@ export class SessionEngine implements SessionOperations {
     if (meta?.userId !== undefined && passportLoggedOut(session)) {
       // Passport ended the login: the session ends with it, and the request goes on anonymous.
       await this.destroy(req);
-      this.startAnonymous(req);
+      this.startAnonymous(req, RequestSessionObject.stateOf(session).context);
       return;
     }
     await this.writer.write(req, session, dataJson);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpException, Logger } from '@nestjs/common';
 import { errorMessage } from '../session.errors.js';
 import type { SessionCookiePolicy } from './session-cookie.js';
-import { attachSessionContext, sessionContextOf, type SessionContext } from './session-context.js';
+import type { SessionContext } from './session-context.js';
 import { outOfScope, setUnavailable } from './request-session-slot.js';
 import type { SessionEngine } from './session-engine.js';
 import type { RequestTransport } from './request-transport.js';
@@ -43,16 +43,16 @@ export class SessionHandler {
     const context: SessionContext = {
       secure,
       cookieName: this.policy.nameFor(secure),
+      res,
       // Called back with Reflect.apply on this very response.
       // oxlint-disable-next-line typescript/unbound-method
       end: res.end as SessionContext['end'],
       finish: this.finish,
     };
-    attachSessionContext(req, context);
-    res.end = endAfterCommit as End;
+    res.end = endAfterCommit.bind(context) as End;
     const cookie = this.policy.read(req.headers.cookie, context.cookieName);
     if (cookie.kind === 'absent') {
-      this.engine.startAnonymous(req);
+      this.engine.startAnonymous(req, context);
       return next();
     }
     res.setHeader('Cache-Control', 'no-store');
@@ -60,15 +60,15 @@ export class SessionHandler {
       const ip = this.transport.clientIp(req);
       this.events.emit('rejected', { handle: sessionHandle(cookie.raw), reason: 'tampered', ip });
       context.cookie = 'clear';
-      this.engine.startAnonymous(req);
+      this.engine.startAnonymous(req, context);
       return next();
     }
     void this.engine.load(req, context, cookie.sessionId).then(() => proceed(next));
   };
 
   // Commits the session, then really ends the response with the arguments `end` was called with.
-  private readonly finish = (res: ServerResponse, args: unknown[]): void => {
-    const context = sessionContextOf(res.req)!;
+  private readonly finish = (context: SessionContext, args: unknown[]): void => {
+    const { res } = context;
     const pending = context.failure === undefined ? this.engine.commit(res.req) : undefined;
     if (pending === undefined) {
       this.setCookie(res, context);
@@ -137,12 +137,11 @@ export class SessionHandler {
   }
 }
 
-// Installed as the `end` of every response with session handling; `this` is the response.
-function endAfterCommit(this: ServerResponse, ...args: unknown[]): ServerResponse {
-  const context = sessionContextOf(this.req)!;
-  this.end = context.end as End;
-  context.finish(this, args);
-  return this;
+// The `end` of every response with session handling, bound to the request's context.
+function endAfterCommit(this: SessionContext, ...args: unknown[]): ServerResponse {
+  this.res.end = this.end as End;
+  this.finish(this, args);
+  return this.res;
 }
 
 function answerOf(err: unknown): { status: number; body: object } {

@@ -25,6 +25,22 @@ export class SessionMount {
       );
     }
     adapter.use(this.handler.handle);
+    definesSessionId(adapter.getInstance<{ request: object }>().request);
     this.mounted = true;
   }
+}
+
+// `req.sessionID`, as express-session has it, read from the session on Express's request
+// prototype: no property of its own on each request.
+function definesSessionId(requestPrototype: object): void {
+  if (Object.hasOwn(requestPrototype, 'sessionID')) return;
+  Object.defineProperty(requestPrototype, 'sessionID', {
+    configurable: true,
+    get(this: { session?: { id?: string } }) {
+      return this.session?.id || undefined;
+    },
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, 'sessionID', { value, writable: true, configurable: true });
+    },
+  });
 }

@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { isPublicRoute } from '../decorators/public.decorator.js';
 import { passportLoggedOut } from '../engine/passport-login.js';
-import { sessionContextOf } from '../engine/session-context.js';
+import { sessionContextOf } from '../engine/request-session-slot.js';
 import { SessionRequiredException } from '../session.errors.js';
 import { requireRequest, requireSession } from '../session-access.js';
 

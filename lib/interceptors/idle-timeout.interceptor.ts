@@ -7,7 +7,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import { isPublicRoute } from '../decorators/public.decorator.js';
-import { sessionContextOf } from '../engine/session-context.js';
+import { sessionContextOf } from '../engine/request-session-slot.js';
 import { SessionRequiredException } from '../session.errors.js';
 import { requestOf } from '../session-access.js';
 

@@ -26,6 +26,8 @@ export class CommandDeadlines {
   constructor(
     private readonly timeoutMs: number,
     private readonly abortUnsent: boolean,
+    /** What a failed or timed-out exchange rejects with. */
+    private readonly failure: (err: unknown) => Error,
   ) {}
 
   run<T>(operation: (signal?: AbortSignal) => Promise<T>): Promise<T> {
@@ -36,14 +38,14 @@ export class CommandDeadlines {
       this.timer ??= setInterval(() => this.expire(), Math.max(5, this.timeoutMs / 10)).unref();
       operation(entry.abort?.signal).then(
         (value) => this.settle(entry) && resolve(value),
-        (err: unknown) => this.settle(entry) && reject(err),
+        (err: unknown) => this.settle(entry) && reject(this.failure(err)),
       );
     });
   }
 
   /** Fails every pending exchange now (shutdown). */
   clear(): void {
-    for (const entry of this.pending) entry.reject(new CommandTimeoutError(0));
+    for (const entry of this.pending) entry.reject(this.failure(new CommandTimeoutError(0)));
     this.pending.clear();
     this.stop();
   }
@@ -59,7 +61,7 @@ export class CommandDeadlines {
       if (entry.deadline > now) continue;
       this.pending.delete(entry);
       entry.abort?.abort();
-      entry.reject(new CommandTimeoutError(this.timeoutMs));
+      entry.reject(this.failure(new CommandTimeoutError(this.timeoutMs)));
     }
     if (this.pending.size === 0) this.stop();
   }

@@ -31,12 +31,12 @@ export class MemorySessionStore implements SessionStore {
     return this.records.size;
   }
 
-  async read(handle: string): Promise<Buffer | undefined> {
-    return live(this.records, handle)?.value;
+  async read(handle: string): Promise<Buffer | null> {
+    return live(this.records, handle)?.value ?? null;
   }
 
-  async readMany(handles: string[]): Promise<(Buffer | undefined)[]> {
-    return handles.map((handle) => live(this.records, handle)?.value);
+  async readMany(handles: string[]): Promise<(Buffer | null)[]> {
+    return handles.map((handle) => live(this.records, handle)?.value ?? null);
   }
 
   async isRevoked(handle: string): Promise<boolean> {

@@ -56,14 +56,18 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(private readonly settings: RedisStoreSettings) {
     this.connection = settings.connection;
-    this.deadlines = new CommandDeadlines(settings.commandTimeout, this.connection.queuesUnsent);
+    this.deadlines = new CommandDeadlines(
+      settings.commandTimeout,
+      this.connection.queuesUnsent,
+      (err) => this.failed(err),
+    );
   }
 
-  read(handle: string): Promise<Buffer | undefined> {
+  read(handle: string): Promise<Buffer | null> {
     return this.getBytes(this.recordKey(handle));
   }
 
-  readMany(handles: string[]): Promise<(Buffer | undefined)[]> {
+  readMany(handles: string[]): Promise<(Buffer | null)[]> {
     // One GET per record, each routed to its own slot's primary (no cross-slot MGET).
     return Promise.all(handles.map((handle) => this.read(handle)));
   }
@@ -114,9 +118,10 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** @internal The bytes under any key of this Redis (for migrations), bounded like the rest. */
-  getBytes(key: string): Promise<Buffer | undefined> {
-    return this.bounded((signal) => this.connection.sendForBytes(key, ['GET', key], signal)).then(
-      (reply) => (reply as Buffer | null) ?? undefined,
+  getBytes(key: string): Promise<Buffer | null> {
+    // A bulk string read as bytes, or null: what GET answers.
+    return this.bounded(
+      (signal) => this.connection.sendForBytes(key, ['GET', key], signal) as Promise<Buffer | null>,
     );
   }
 
@@ -159,11 +164,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private bounded<T>(operation: (signal?: AbortSignal) => Promise<T>): Promise<T> {
-    return this.deadlines.run(operation).catch((err: unknown) => {
-      this.connection.commandFailed();
-      this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
-      throw new SessionStoreUnavailableException();
-    });
+    return this.deadlines.run(operation);
+  }
+
+  // Any failure (a timeout too) becomes a 503 for the caller; the cause is logged.
+  private failed(err: unknown): Error {
+    this.connection.commandFailed();
+    this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
+    return new SessionStoreUnavailableException();
   }
 
   private recordKey(handle: string): string {

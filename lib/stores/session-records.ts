@@ -25,7 +25,7 @@ export class SessionRecords {
   /** One read; a second one (the tombstone) only when there is no record, to say why. */
   async load(handle: string): Promise<LoadedRecord> {
     const record = await this.store.read(handle);
-    if (record === undefined) {
+    if (record === null) {
       return { missing: (await this.store.isRevoked(handle)) ? 'revoked' : 'unknown' };
     }
     const decoded = this.codec.decode(record, handle);

@@ -9,10 +9,10 @@ export type SessionStoreKind = 'redis' | 'memory';
  */
 export interface SessionStore {
   readonly kind: SessionStoreKind;
-  /** The record, or `undefined` when there is none. */
-  read(handle: string): Promise<Buffer | undefined>;
-  /** Several records, `undefined` where there is none. */
-  readMany(handles: string[]): Promise<(Buffer | undefined)[]>;
+  /** The record, or `null` when there is none. */
+  read(handle: string): Promise<Buffer | null>;
+  /** Several records, `null` where there is none. */
+  readMany(handles: string[]): Promise<(Buffer | null)[]>;
   /** Whether a tombstone marks the handle as revoked. */
   isRevoked(handle: string): Promise<boolean>;
   /** Writes the record unless a tombstone exists, atomically; resolves whether it wrote. */

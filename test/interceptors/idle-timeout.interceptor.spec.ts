@@ -4,16 +4,16 @@ import { lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { IdleTimeoutInterceptor, SessionRequiredException } from '../../lib/index.js';
 import { IS_PUBLIC_ROUTE } from '../../lib/decorators/public.decorator.js';
-import { attachSessionContext } from '../../lib/engine/session-context.js';
+import { UnavailableSession } from '../../lib/engine/request-session.js';
 import type { ExpiryReason } from '../../lib/lifetime/session-lifetime.js';
 
 // The engine ends an expired session while loading it and records why on the request; the
 // interceptor turns that into the answer. (Expiry itself is tested end to end in
 // test/e2e/expiry.e2e.spec.ts, waiting past real timeouts.)
 function setup(expired: ExpiryReason | undefined, isPublic = false) {
-  const req = {};
-  // Only what the interceptor reads: why the engine ended the request's session.
-  attachSessionContext(req as never, { expired } as never);
+  // Only what the interceptor reads: why the engine ended the request's session, in the context
+  // the request's session carries.
+  const req = { session: new UnavailableSession(() => new Error(), { expired } as never) };
   const handler = function handler() {};
   if (isPublic) Reflect.defineMetadata(IS_PUBLIC_ROUTE, true, handler);
   const context = {
