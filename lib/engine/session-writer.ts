@@ -54,6 +54,11 @@ export class SessionWriter {
     if (isNew && !policy.deliverable(context.secure)) {
       throw new SessionCookieUndeliverableException();
     }
+    if (isNew && context.res.headersSent) {
+      // A streamed response whose headers left already: its cookie cannot follow, so nothing
+      // is stored that the client would never hold.
+      throw new Error('the response headers were sent before the new session cookie could be');
+    }
     const now = Date.now();
     let meta: SessionMetadata = state.meta ?? { createdAt: now, lastActivityAt: now };
     if (!isNew && lifetime.renewalDue(meta, now)) meta = { ...meta, lastActivityAt: now };

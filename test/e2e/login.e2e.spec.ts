@@ -215,6 +215,15 @@ describe.each(['memory', 'redis'] as const)('the session engine (%s store)', (ki
       .expect(200, { items: ['one', 'two'] });
   });
 
+  it('stores no new session whose cookie a streamed response can no longer carry', async () => {
+    const writes = vi.spyOn(app.get<SessionStore>(SESSION_STORE), 'writeUnlessRevoked');
+    const res = await http.post('/stream/lost').expect(200);
+    expect(res.text).toBe('part one, part two');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(writes).not.toHaveBeenCalled();
+    writes.mockRestore();
+  });
+
   it('writes nothing for a request that changes nothing, and the session once for one that does', async () => {
     const cookie = cookieOf(await http.post('/cart/a').expect(200));
     const store = app.get<SessionStore>(SESSION_STORE);
