@@ -11,6 +11,10 @@ export {
 } from './events/session-events.js';
 export { RevokedSessionGuard } from './guards/revoked-session.guard.js';
 export { SameOriginGuard } from './guards/same-origin.guard.js';
+export {
+  SessionHealthIndicator,
+  type SessionStoreHealth,
+} from './health/session-health.indicator.js';
 export { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
 export type { ExpiryReason } from './lifetime/session-lifetime.js';
 export { SESSION_MODULE_OPTIONS } from './session.constants.js';
@@ -21,6 +25,7 @@ export type {
   SessionData,
   SessionMembers,
   SessionMetadata,
+  SessionSnapshot,
 } from './session-data.interface.js';
 export {
   SessionCookieUndeliverableException,

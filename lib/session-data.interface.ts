@@ -22,6 +22,15 @@ export interface SessionMetadata {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface SessionData {}
 
+/**
+ * A session as `SessionService.sessionOf()` reads it for a request the module does not handle
+ * itself (a WebSocket handshake): read only. `id` is the opaque handle `list()` shows.
+ */
+export interface SessionSnapshot extends SessionMetadata {
+  id: string;
+  data: Partial<SessionData>;
+}
+
 /** `req.session.cookie`: the cookie's settings as express-session shows them. */
 export interface SessionCookieSettings {
   path: string;

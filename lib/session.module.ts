@@ -4,6 +4,7 @@ import {
   type CanActivate,
   type NestInterceptor,
   type NestModule,
+  type OnApplicationBootstrap,
   type Provider,
 } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
@@ -83,7 +84,10 @@ const globalInterceptorProvider: Provider = {
     RESOLVED_SESSION_OPTIONS,
   ],
 })
-export class SessionModule extends ConfigurableModuleClass implements NestModule {
+export class SessionModule
+  extends ConfigurableModuleClass
+  implements NestModule, OnApplicationBootstrap
+{
   constructor(private readonly mount: SessionMount) {
     super();
   }
@@ -91,5 +95,9 @@ export class SessionModule extends ConfigurableModuleClass implements NestModule
   // Runs at app.init(): by then an app built with Test.createTestingModule() has its adapter.
   configure(): void {
     this.mount.mountIfReady();
+  }
+
+  onApplicationBootstrap(): void {
+    this.mount.followHandshakes();
   }
 }

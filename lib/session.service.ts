@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { sessionOf } from './engine/request-session-slot.js';
 import { SessionEngine } from './engine/session-engine.js';
-import type { SessionData } from './session-data.interface.js';
+import type { SessionData, SessionSnapshot } from './session-data.interface.js';
 import type {
   LoginOptions,
   RegenerateOptions,
@@ -79,6 +79,17 @@ export class SessionService {
   /** Writes the session to the store now. Rejects with 503 if the store fails, 401 if revoked. */
   save(req: IncomingMessage): Promise<void> {
     return this.engine.save(req);
+  }
+
+  /**
+   * The session the cookie of any Node request names, read from the store now, read only: for
+   * requests the module does not handle itself, such as a WebSocket handshake (`client.request`
+   * in socket.io; the request `handleConnection` gets with `ws`). `undefined` when it has none —
+   * absent, forged, logged out, revoked or expired (an expired one is ended, as on a request).
+   * Rejects with a 503 when the store fails.
+   */
+  sessionOf(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
+    return this.engine.inspect(req);
   }
 
   /** The current session's handle and times, or `undefined` for a session never saved. */

@@ -1,13 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { SameOriginGuard, SessionModule, type SessionModuleOptions } from 'nestjs-secure-session';
+import { TerminusModule } from '@nestjs/terminus';
+import {
+  SameOriginGuard,
+  SessionHealthIndicator,
+  SessionModule,
+  type SessionModuleOptions,
+} from 'nestjs-secure-session';
 import { SessionAuditService } from './audit/session-audit.service.js';
 import { AuthController } from './auth/auth.controller.js';
-import { UsersService } from './auth/users.service.js';
+import { UsersModule } from './auth/users.module.js';
 import { CartController } from './cart/cart.controller.js';
 import type { SampleConfig } from './config/sample-config.js';
 import { SAMPLE_CONFIG, SampleConfigModule } from './config/sample-config.module.js';
+import { SampleGraphqlModule } from './graphql/sample-graphql.module.js';
 import { HealthController } from './health/health.controller.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { WebController } from './web/web.controller.js';
 
 /** Turns the sample's environment into SessionModule options. */
@@ -52,16 +60,22 @@ export class AppModule {
       module: AppModule,
       imports: [
         SampleConfigModule.forRoot(config),
+        // Global, so the GraphQL and WebSocket modules inject the same SessionService.
         SessionModule.forRootAsync({
+          isGlobal: true,
           inject: [SAMPLE_CONFIG],
           useFactory: sessionOptionsFrom,
         }),
+        TerminusModule,
+        UsersModule,
+        SampleGraphqlModule,
+        RealtimeModule,
       ],
       controllers: [AuthController, CartController, HealthController, WebController],
       // No state-changing request from another site, on any route.
       providers: [
-        UsersService,
         SessionAuditService,
+        SessionHealthIndicator,
         { provide: APP_GUARD, useExisting: SameOriginGuard },
       ],
     };

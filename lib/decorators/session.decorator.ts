@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { SessionData } from '../session-data.interface.js';
-import { requireRequest, requireSession } from '../session-access.js';
+import { isConnection, requireRequest, requireSession } from '../session-access.js';
 
 /**
  * Injects the request's session, or one of its keys: `@Session() session: RequestSession`,
@@ -9,7 +9,8 @@ import { requireRequest, requireSession } from '../session-access.js';
  */
 export const Session = createParamDecorator(
   (key: keyof SessionData | undefined, context: ExecutionContext) => {
-    const session = requireSession(requireRequest(context));
+    const req = requireRequest(context);
+    const session = requireSession(req, isConnection(context, req));
     return key === undefined ? session : session?.[key];
   },
 );

@@ -15,10 +15,11 @@ export function passportUserOf(session: object): string | undefined {
 }
 
 /**
- * @internal Whether Passport has ended the session's login: its state is there, its user is not
- * (`req.logout()`, or `deserializeUser` answering `false` for a user since deleted or disabled).
+ * @internal Whether Passport has ended the login of a session bound to `userId`: its state is
+ * there, but not that user (`req.logout()`, `deserializeUser` answering `false` for a user since
+ * deleted or disabled, or another user written over it).
  */
-export function passportLoggedOut(session: object): boolean {
+export function passportLoggedOut(session: object, userId: string): boolean {
   const state = (session as WithPassport).passport;
-  return typeof state === 'object' && state !== null && passportUserOf(session) === undefined;
+  return typeof state === 'object' && state !== null && passportUserOf(session) !== userId;
 }

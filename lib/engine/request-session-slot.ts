@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SessionRequiredException, SessionStoreUnavailableException } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
+import type { SessionSnapshot } from '../session-data.interface.js';
 import type { SessionContext } from './session-context.js';
 import { RequestSessionObject, UnavailableSession, type SessionState } from './request-session.js';
 
@@ -57,6 +58,14 @@ export function setUnavailable(
   );
 }
 
+/** @internal Shows a handshake's session on its request, read only (for `@Session()`). */
+export function showSnapshot(req: IncomingMessage, snapshot: SessionSnapshot | undefined): void {
+  const readOnly = () => new SessionRequiredException("A connection's session is read only here");
+  (req as IncomingMessage & { session?: unknown }).session = snapshot
+    ? new UnavailableSession(readOnly, undefined, snapshot)
+    : undefined;
+}
+
 /** @internal Puts a session (or none) on the request, as `req.session` and `req.sessionID`. */
 export function setSession(req: IncomingMessage, session: RequestSessionObject | undefined): void {
   (req as IncomingMessage & { session?: unknown }).session = session;
@@ -72,6 +81,6 @@ export function storedOf(session: RequestSessionObject): SessionState | undefine
 }
 
 /** @internal The session's handle, computed once. */
-export function handleOf(state: SessionState): string {
+export function handleOf(state: Pick<SessionState, 'id' | 'handle'>): string {
   return (state.handle ??= sessionHandle(state.id));
 }

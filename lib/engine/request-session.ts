@@ -4,6 +4,7 @@ import type {
   SessionCookieSettings,
   SessionMembers,
   SessionMetadata,
+  SessionSnapshot,
 } from '../session-data.interface.js';
 
 /** @internal What the engine keeps about a session object, out of its data's way. */
@@ -137,21 +138,32 @@ function deliver(promise: Promise<void>, callback: Callback | undefined): void {
 }
 
 /**
- * @internal `req.session` where there is none to give — a route without session handling, or a
- * store that could not be read — for code that reads `req.session` by itself (Passport's
- * `passport.session()` fails a request that has none at all): empty and frozen, and each
- * method answers the reason (401, or 503).
+ * @internal `req.session` where the engine cannot give a live one, frozen, each method answering
+ * the reason: on a route without session handling or with a store that could not be read, an
+ * empty one, for code that reads `req.session` by itself (Passport's `passport.session()` fails a
+ * request that has none at all); on a WebSocket handshake, a read-only view of its session, for
+ * `@Session()` in a gateway or subscription.
  */
 export class UnavailableSession implements SessionMembers {
   readonly id = '';
-  readonly meta = undefined;
+  readonly meta: SessionMetadata | undefined;
   readonly #reason: () => Error;
   readonly #context: SessionContext | undefined;
 
-  /** @param context the request's, when it has session handling (and its store failed). */
-  constructor(reason: () => Error, context?: SessionContext) {
+  /**
+   * @param context the request's, when it has session handling (and its store failed).
+   * @param snapshot the session to show, read only.
+   */
+  constructor(reason: () => Error, context?: SessionContext, snapshot?: SessionSnapshot) {
     this.#reason = reason;
     this.#context = context;
+    if (snapshot) {
+      const { id: _handle, data, ...meta } = snapshot;
+      this.meta = meta;
+      const self = this as unknown as Record<string, unknown>;
+      for (const key in data)
+        if (!RESERVED.has(key)) self[key] = (data as Record<string, unknown>)[key];
+    }
     Object.freeze(this);
   }
 

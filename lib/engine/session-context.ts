@@ -15,6 +15,8 @@ export interface SessionContext {
   failure?: unknown;
   /** The cookie's session had expired and was ended on this request. */
   expired?: ExpiryReason;
+  /** Saves and logouts not awaited by the app: the response waits for them before it commits. */
+  inflight?: Promise<unknown>;
   /** The `Set-Cookie` the response carries: the session's ID, or a cleared cookie. */
   cookie?: 'issue' | 'clear';
   /** The response, whose `end` the handler wraps. */

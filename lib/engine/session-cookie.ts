@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { SessionCookieSettings } from '../session-data.interface.js';
 
@@ -51,6 +52,22 @@ export class SessionCookiePolicy {
   /** Whether a cookie issued on this request reaches the browser: not a Secure one over plain HTTP. */
   deliverable(secureRequest: boolean): boolean {
     return secureRequest || this.options.cookie.secure !== true;
+  }
+
+  /**
+   * Puts a `Set-Cookie` for the session cookie on a response whose headers have not left,
+   * replacing (or, without a value, removing) one set before for the same cookie, with
+   * `Cache-Control: no-store`.
+   */
+  put(res: ServerResponse, name: string, value?: string): void {
+    const existing = res.getHeader('set-cookie');
+    const others = (
+      existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)]
+    ).filter((cookie) => !cookie.startsWith(`${name}=`));
+    const cookies = value === undefined ? others : [...others, value];
+    if (cookies.length > 0) res.setHeader('Set-Cookie', cookies);
+    else res.removeHeader('Set-Cookie');
+    res.setHeader('Cache-Control', 'no-store');
   }
 
   /** Whether a cookie with this `maxAge` (or the policy's) is persistent, so renewals re-send it. */

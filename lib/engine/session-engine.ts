@@ -2,13 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
-import type { SessionCookieSettings } from '../session-data.interface.js';
+import type { SessionCookieSettings, SessionSnapshot } from '../session-data.interface.js';
 import {
   errorMessage,
   SessionRequiredException,
   SessionStoreUnavailableException,
 } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
+import type { ExpiryReason } from '../lifetime/session-lifetime.js';
+import type { SessionData } from '../session-data.interface.js';
+import type { StoredSession } from '../stores/session-record.codec.js';
 import type { LoadedRecord } from '../stores/session-records.js';
 import { passportLoggedOut } from './passport-login.js';
 import {
@@ -20,6 +23,7 @@ import {
   handleOf,
   requireContext,
   requireSessionObject,
+  sessionContextOf,
   sessionOf,
   setSession,
   setUnavailable,
@@ -29,7 +33,7 @@ import type { SessionContext } from './session-context.js';
 import { SessionWriter, type SessionWriterParts } from './session-writer.js';
 
 /** @internal What the engine works with. */
-export interface SessionEngineParts extends SessionWriterParts {
+export interface SessionEngineParts extends Omit<SessionWriterParts, 'cookies'> {
   migration?: ConnectRedisMigration;
 }
 
@@ -53,42 +57,20 @@ export class SessionEngine implements SessionOperations {
   private readonly writer: SessionWriter;
 
   constructor(private readonly parts: SessionEngineParts) {
-    this.writer = new SessionWriter(parts);
+    this.writer = new SessionWriter({ ...parts, cookies: this });
   }
 
   /** Gives the request its session: the cookie's, or a new anonymous one. Never rejects. */
   async load(req: IncomingMessage, context: SessionContext, sessionId: string): Promise<void> {
-    const { records, lifetime, events, migration, transport } = this.parts;
     const handle = sessionHandle(sessionId);
     try {
-      let loaded: LoadedRecord = await records.load(handle);
-      if ('missing' in loaded && loaded.missing === 'unknown' && migration) {
-        const adopted = await migration.adopt(sessionId, handle).catch((err: unknown) => {
-          this.logger.warn(`A connect-redis session could not be migrated: ${errorMessage(err)}`);
-          return undefined;
-        });
-        if (adopted) loaded = { session: adopted };
-      }
-      if ('missing' in loaded) {
-        events.emit('rejected', { handle, reason: loaded.missing, ip: transport.clientIp(req) });
-        context.cookie = 'clear';
-        return this.startAnonymous(req, context);
-      }
-      const { meta, data, dataJson } = loaded.session;
-      const expired = lifetime.expiredBy(meta, Date.now());
-      if (expired) {
-        events.emit('expired', { handle, userId: meta.userId, reason: expired });
-        await this.writer.retire({
-          context,
-          id: sessionId,
-          handle,
-          meta,
-          indexed: meta.userId !== undefined,
-        });
+      const { stored, expired } = await this.resolve(req, sessionId, handle);
+      if (!stored) {
         context.expired = expired;
         context.cookie = 'clear';
         return this.startAnonymous(req, context);
       }
+      const { meta, data, dataJson } = stored;
       const state: SessionState = {
         context,
         id: sessionId,
@@ -103,6 +85,59 @@ export class SessionEngine implements SessionOperations {
       setUnavailable(req, () => new SessionStoreUnavailableException(), context);
       this.logger.error(`Session store failed: ${errorMessage(err)}`);
     }
+  }
+
+  /**
+   * The session a request's cookie names, read only, for requests the engine does not handle (a
+   * WebSocket handshake): `undefined` when there is none — absent, forged, revoked, unknown, or
+   * expired (then ended here, as a request would). Rejects with a 503 when the store fails.
+   */
+  async inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
+    const { policy, events, transport } = this.parts;
+    const header = req.headers.cookie;
+    let cookie = policy.read(header, policy.nameFor(true));
+    if (cookie.kind === 'absent') cookie = policy.read(header, policy.nameFor(false));
+    if (cookie.kind === 'absent') return undefined;
+    if (cookie.kind === 'tampered') {
+      const handle = sessionHandle(cookie.raw);
+      events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(req) });
+      return undefined;
+    }
+    const handle = sessionHandle(cookie.sessionId);
+    const { stored } = await this.resolve(req, cookie.sessionId, handle).catch((err: unknown) => {
+      throw this.writer.asAnswer(err);
+    });
+    if (!stored) return undefined;
+    const { meta, data } = stored;
+    return { id: handle, ...meta, data: data as Partial<SessionData> };
+  }
+
+  // What a cookie's session ID stands for: its stored session, or none — reported as a
+  // `rejected` event, or `expired` and ended here. Store failures reject.
+  private async resolve(
+    req: IncomingMessage,
+    sessionId: string,
+    handle: string,
+  ): Promise<{ stored?: StoredSession; expired?: ExpiryReason }> {
+    const { records, lifetime, events, migration, transport } = this.parts;
+    let loaded: LoadedRecord = await records.load(handle);
+    if ('missing' in loaded && loaded.missing === 'unknown' && migration) {
+      const adopted = await migration.adopt(sessionId, handle).catch((err: unknown) => {
+        this.logger.warn(`A connect-redis session could not be migrated: ${errorMessage(err)}`);
+        return undefined;
+      });
+      if (adopted) loaded = { session: adopted };
+    }
+    if ('missing' in loaded) {
+      events.emit('rejected', { handle, reason: loaded.missing, ip: transport.clientIp(req) });
+      return {};
+    }
+    const { meta } = loaded.session;
+    const expired = lifetime.expiredBy(meta, Date.now());
+    if (!expired) return { stored: loaded.session };
+    events.emit('expired', { handle, userId: meta.userId, reason: expired });
+    await this.writer.retire({ id: sessionId, handle, meta });
+    return { expired };
   }
 
   /** Gives the request a new anonymous session, stored only once it holds data. */
@@ -129,6 +164,9 @@ export class SessionEngine implements SessionOperations {
     if (keepLogin) {
       state.login = 'regenerated';
       if (oldState.meta?.userId) state.meta = { ...oldState.meta };
+      // A Passport login lives on only with Passport's own state (`req.user` comes from it).
+      const passport = (old as unknown as Record<string, unknown>).passport;
+      if (passport !== undefined) kept.passport = passport;
     }
     setSession(req, new RequestSessionObject(this, req, state, kept));
   }
@@ -142,26 +180,38 @@ export class SessionEngine implements SessionOperations {
   }
 
   /** Writes the request's session now; on failure the request keeps the session it had before. */
-  async save(req: IncomingMessage): Promise<void> {
+  save(req: IncomingMessage): Promise<void> {
     const session = requireSessionObject(req);
-    await this.store(req, session, JSON.stringify(session));
+    return this.track(req, this.store(req, session, JSON.stringify(session)));
   }
 
   /** Ends the request's session: revoked in the store, out of its user's index, cookie cleared. */
-  async destroy(req: IncomingMessage): Promise<void> {
+  destroy(req: IncomingMessage): Promise<void> {
+    return this.track(req, this.end(req));
+  }
+
+  // Detaches the session and clears the cookie at once (the response may leave before the
+  // store answers), and puts both back if the store fails.
+  private async end(req: IncomingMessage): Promise<void> {
     const context = requireContext(req);
     const session = sessionOf(req);
     const state = session && (storedOf(session) ?? RequestSessionObject.stateOf(session));
+    const cookie = context.cookie;
+    setSession(req, undefined);
+    context.cookie = 'clear';
+    this.send(req, context);
     if (state?.storedData !== undefined) {
-      await this.writer.retire(state).catch((err: unknown) => {
+      try {
+        await this.writer.retire(state);
+      } catch (err) {
+        setSession(req, session);
+        this.unsend(context, cookie);
         throw this.writer.asAnswer(err);
-      });
+      }
     }
     if (state) {
       this.parts.events.emit('destroyed', { handle: handleOf(state), userId: state.meta?.userId });
     }
-    setSession(req, undefined);
-    context.cookie = 'clear';
   }
 
   /** Reads the request's session from the store again, dropping unsaved changes. */
@@ -195,13 +245,24 @@ export class SessionEngine implements SessionOperations {
     return this.store(req, session, dataJson);
   }
 
+  // Records an operation the app may not await (`req.session.destroy(); res.redirect()`), so the
+  // response commits only after it: never a stale write-back racing a logout.
+  private track(req: IncomingMessage, operation: Promise<void>): Promise<void> {
+    const context = sessionContextOf(req);
+    if (context) {
+      const settled = operation.then(ignore, ignore);
+      context.inflight = context.inflight ? Promise.all([context.inflight, settled]) : settled;
+    }
+    return operation;
+  }
+
   private async store(
     req: IncomingMessage,
     session: RequestSessionObject,
     dataJson: string,
   ): Promise<void> {
     const { meta } = RequestSessionObject.stateOf(session);
-    if (meta?.userId !== undefined && passportLoggedOut(session)) {
+    if (meta?.userId !== undefined && passportLoggedOut(session, meta.userId)) {
       // Passport ended the login: the session ends with it, and the request goes on anonymous.
       await this.destroy(req);
       this.startAnonymous(req, RequestSessionObject.stateOf(session).context);
@@ -216,13 +277,32 @@ export class SessionEngine implements SessionOperations {
     return session && handleOf(RequestSessionObject.stateOf(session));
   }
 
-  /** The `Set-Cookie` value the response must carry, if any. */
-  cookieHeader(req: IncomingMessage, context: SessionContext): string | undefined {
+  /**
+   * Puts the cookie the context calls for (the session's ID, or a cleared cookie) on the response
+   * now, while its headers have not left: as soon as a write or a logout decides it, so that
+   * middleware which sends the headers before `end` (compression) does not lose it.
+   */
+  send(req: IncomingMessage, context: SessionContext): void {
     const { policy } = this.parts;
-    if (context.cookie === 'clear') return policy.clear(context.cookieName, context.secure);
     const session = sessionOf(req);
-    if (context.cookie !== 'issue' || !session) return undefined;
-    return policy.issue(context.cookieName, session.id, context.secure, session.cookie.maxAge);
+    const value =
+      context.cookie === 'clear'
+        ? policy.clear(context.cookieName, context.secure)
+        : context.cookie === 'issue' && session
+          ? policy.issue(context.cookieName, session.id, context.secure, session.cookie.maxAge)
+          : undefined;
+    if (value === undefined) return;
+    if (context.res.headersSent) {
+      this.logger.warn('The response was sent before the session cookie could be set');
+      return;
+    }
+    policy.put(context.res, context.cookieName, value);
+  }
+
+  /** Takes back a cookie put on the response for a change that failed. */
+  unsend(context: SessionContext, previous: SessionContext['cookie']): void {
+    context.cookie = previous;
+    if (!context.res.headersSent) this.parts.policy.put(context.res, context.cookieName);
   }
 
   cookieSettings(req: IncomingMessage, _state: SessionState): SessionCookieSettings {
@@ -235,6 +315,8 @@ function newSessionId(): string {
   // 192 bits, as express-session's uid(24).
   return randomBytes(24).toString('base64url');
 }
+
+function ignore(): void {}
 
 function isEmpty(session: object): boolean {
   for (const _key in session) return false;

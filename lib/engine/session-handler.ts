@@ -68,7 +68,12 @@ export class SessionHandler {
 
   // Commits the session, then really ends the response with the arguments `end` was called with.
   private readonly finish = (context: SessionContext, args: unknown[]): void => {
-    const { res } = context;
+    const { res, inflight } = context;
+    if (inflight) {
+      context.inflight = undefined;
+      void inflight.then(() => this.finish(context, args));
+      return;
+    }
     const pending = context.failure === undefined ? this.engine.commit(res.req) : undefined;
     if (pending === undefined) {
       this.setCookie(res, context);
@@ -85,17 +90,7 @@ export class SessionHandler {
   };
 
   private setCookie(res: ServerResponse, context: SessionContext): void {
-    const value = this.engine.cookieHeader(res.req, context);
-    if (value === undefined) return;
-    if (res.headersSent) {
-      this.logger.warn('The response was sent before the session cookie could be set');
-      return;
-    }
-    const existing = res.getHeader('set-cookie');
-    const others =
-      existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-    res.setHeader('Set-Cookie', [...others, value]);
-    res.setHeader('Cache-Control', 'no-store');
+    this.engine.send(res.req, context);
   }
 
   // The session could not be written: the client learns it, unless the response already left.
@@ -114,9 +109,8 @@ export class SessionHandler {
     if (status >= 500 && !(err instanceof HttpException)) {
       this.logger.error(`Session not saved: ${errorMessage(err)}`);
     }
-    for (const name of res.getHeaderNames()) {
-      if (name !== 'set-cookie' && name !== 'cache-control') res.removeHeader(name);
-    }
+    // The body changes: only what described the old one goes (CORS and security headers stay).
+    for (const name of ENTITY_HEADERS) res.removeHeader(name);
     this.setCookie(res, context);
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -136,6 +130,15 @@ export class SessionHandler {
     );
   }
 }
+
+const ENTITY_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'etag',
+  'last-modified',
+];
 
 // The `end` of every response with session handling, bound to the request's context.
 function endAfterCommit(this: SessionContext, ...args: unknown[]): ServerResponse {

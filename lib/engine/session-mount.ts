@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { HttpAdapterHost } from '@nestjs/core';
+import { trackHandshakes, type HandshakeInspector } from './handshake-requests.js';
 import type { SessionHandler } from './session-handler.js';
 
 /**
@@ -13,7 +15,14 @@ export class SessionMount {
   constructor(
     private readonly handler: SessionHandler,
     private readonly host: HttpAdapterHost,
+    private readonly inspector: HandshakeInspector,
   ) {}
+
+  /** Once the HTTP server exists (at bootstrap): follows its WebSocket handshakes. */
+  followHandshakes(): void {
+    const server = this.host?.httpAdapter?.getHttpServer() as Server | undefined;
+    if (server) trackHandshakes(server, this.inspector);
+  }
 
   mountIfReady(): void {
     const adapter = this.host?.httpAdapter;

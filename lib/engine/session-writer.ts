@@ -16,12 +16,18 @@ import type { RequestTransport } from './request-transport.js';
 import { RequestSessionObject, type SessionState } from './request-session.js';
 import { handleOf, requireContext, setSession, storedOf } from './request-session-slot.js';
 import type { SessionCookiePolicy } from './session-cookie.js';
+import type { SessionContext } from './session-context.js';
 
 const MAX_USER_AGENT_LENGTH = 256;
 
 /** @internal What the writer works with. */
 export interface SessionWriterParts {
   policy: SessionCookiePolicy;
+  /** Puts the cookie the context calls for on the response, as soon as it is decided. */
+  cookies: {
+    send(req: IncomingMessage, context: SessionContext): void;
+    unsend(context: SessionContext, previous: SessionContext['cookie']): void;
+  };
   transport: RequestTransport;
   records: SessionRecords;
   index: UserSessionIndex;
@@ -47,40 +53,42 @@ export class SessionWriter {
     session: RequestSessionObject,
     dataJson: string,
   ): Promise<void> {
-    const { records, index, lifetime, policy } = this.parts;
+    const { records, index, lifetime, events, transport } = this.parts;
     const context = requireContext(req);
     const state = RequestSessionObject.stateOf(session);
     const isNew = state.storedData === undefined;
-    if (isNew && !policy.deliverable(context.secure)) {
-      throw new SessionCookieUndeliverableException();
-    }
-    if (isNew && context.res.headersSent) {
-      // A streamed response whose headers left already: its cookie cannot follow, so nothing
-      // is stored that the client would never hold.
-      throw new Error('the response headers were sent before the new session cookie could be');
-    }
-    const now = Date.now();
-    let meta: SessionMetadata = state.meta ?? { createdAt: now, lastActivityAt: now };
-    if (!isNew && lifetime.renewalDue(meta, now)) meta = { ...meta, lastActivityAt: now };
-    if (meta.userId === undefined) {
-      const passportUser = passportUserOf(session);
-      if (passportUser !== undefined) {
-        meta = { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
-        state.login = 'created';
-      }
-    }
-    const handle = handleOf(state);
     const previous = state.replaces;
+    const now = Date.now();
+    const cookieBefore = context.cookie;
+    let meta: SessionMetadata | undefined;
     try {
-      if (meta.userId !== undefined && !state.indexed) {
-        await index.add(handle, { ...meta, userId: meta.userId });
+      this.refuseUndeliverable(context, isNew);
+      if (isNew) {
+        // Put on the response now: it may leave before the store answers (an unawaited save).
+        context.cookie = 'issue';
+        this.parts.cookies.send(req, context);
       }
-      await records.write(handle, meta, dataJson);
+      // Loaded before a revocation whose tombstone has since expired: it is past its deadline.
+      if (!isNew && state.meta && lifetime.expiredBy(state.meta, now)) {
+        throw new SessionRevokedError();
+      }
+      meta = this.metaToStore(req, session, state, now);
+      if (meta.userId !== undefined && !state.indexed) {
+        await index.add(handleOf(state), { ...meta, userId: meta.userId });
+      }
+      if (!(await records.write(handleOf(state), meta, dataJson))) {
+        const ip = transport.clientIp(req);
+        events.emit('rejected', { handle: handleOf(state), reason: 'write-after-revoke', ip });
+        throw new SessionRevokedError();
+      }
     } catch (err) {
+      // A new session indexed, or whose write may still land, must not outlive the failure.
+      if (isNew && meta) await this.retire(state).catch(() => undefined);
       if (previous) setSession(req, previous);
+      if (isNew) this.parts.cookies.unsend(context, cookieBefore);
       throw this.asAnswer(err);
     }
-    Object.assign(state, { meta, storedData: dataJson, indexed: meta.userId !== undefined });
+    Object.assign(state, { meta, storedData: dataJson, indexed: meta!.userId !== undefined });
     state.replaces = undefined;
     const replaced = previous && storedOf(previous);
     if (replaced) {
@@ -90,17 +98,60 @@ export class SessionWriter {
       } catch (err) {
         await this.retire(state).catch(() => undefined);
         setSession(req, previous);
+        this.parts.cookies.unsend(context, cookieBefore);
         throw this.asAnswer(err);
       }
       // Revoked meanwhile while logged in: its login must not live on under the new ID.
       if (!existed && replaced.meta?.userId !== undefined) {
         await this.retire(state);
         setSession(req, undefined);
+        this.parts.cookies.unsend(context, cookieBefore);
         throw new SessionRevokedError();
       }
     }
-    if (isNew || policy.persistent(session.cookie.maxAge)) context.cookie = 'issue';
+    if (isNew || this.parts.policy.persistent(session.cookie.maxAge)) {
+      context.cookie = 'issue';
+      this.parts.cookies.send(req, context);
+    }
     if (state.login) await this.announceLogin(req, state, replaced);
+  }
+
+  private refuseUndeliverable(context: SessionContext, isNew: boolean): void {
+    if (!isNew) return;
+    if (!this.parts.policy.deliverable(context.secure)) {
+      throw new SessionCookieUndeliverableException();
+    }
+    if (context.res.headersSent) {
+      // The response's headers left already: a new cookie cannot follow, so nothing is stored
+      // that the client would never hold.
+      throw new Error('the response headers were sent before the new session cookie could be');
+    }
+  }
+
+  // The metadata the write stores: renewed when due; bound to a Passport user when a login
+  // just put one in a session whose ID is new on this request (Passport 0.6+ regenerates; an ID
+  // that came with the request is never turned into a login: that would be fixation).
+  private metaToStore(
+    req: IncomingMessage,
+    session: RequestSessionObject,
+    state: SessionState,
+    now: number,
+  ): SessionMetadata {
+    const meta = state.meta ?? { createdAt: now, lastActivityAt: now };
+    if (state.storedData !== undefined && this.parts.lifetime.renewalDue(meta, now)) {
+      return { ...meta, lastActivityAt: now };
+    }
+    const passportUser = meta.userId === undefined ? passportUserOf(session) : undefined;
+    if (passportUser === undefined) return meta;
+    if (state.storedData !== undefined) {
+      this.logger.warn(
+        'A Passport login without a new session ID was not bound (Passport before 0.6 does not ' +
+          'regenerate on login): upgrade Passport, or call req.session.regenerate() first',
+      );
+      return meta;
+    }
+    state.login = 'created';
+    return { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
   }
 
   private async announceLogin(
@@ -134,7 +185,7 @@ export class SessionWriter {
   }
 
   /** Revokes a stored session and drops it from its user's index; resolves whether it existed. */
-  async retire(state: SessionState): Promise<boolean> {
+  async retire(state: Pick<SessionState, 'id' | 'handle' | 'meta'>): Promise<boolean> {
     const handle = handleOf(state);
     const existed = await this.parts.records.revoke(handle, state.meta);
     if (state.meta?.userId) await this.parts.index.remove(state.meta.userId, [handle]);

@@ -8,7 +8,8 @@ import {
 import type { Request } from 'express';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
-import { requestOf } from '../session-access.js';
+import type { IncomingMessage } from 'node:http';
+import { isConnection, requestOf } from '../session-access.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -33,6 +34,9 @@ export class SameOriginGuard implements CanActivate {
     // A handler without an HTTP request to check cannot be vouched for: refused, not let through.
     if (!req)
       throw new ForbiddenException(`No request to check in a '${context.getType()}' handler`);
+    // A WebSocket opened from another site (cross-site WebSocket hijacking) carries the victim's
+    // cookie like a form post: its handshake's Origin is checked whatever its method.
+    if (isConnection(context, req)) return this.checkHandshake(req, context.getType() === 'ws');
     if (SAFE_METHODS.has(req.method)) return true;
     // Origin first: it names the site exactly, so an origin in `allowedOrigins` (which a browser
     // marks `Sec-Fetch-Site: same-site` or `cross-site`) is let through.
@@ -46,6 +50,20 @@ export class SameOriginGuard implements CanActivate {
       throw new ForbiddenException('Cross-site request refused');
     }
     return true;
+  }
+
+  /**
+   * The handshake of a connection: its Origin must be this app's host or an allowed origin.
+   * Refused with 403, or, for a WebSocket message (`ws`, where Nest shows a client only
+   * WsException messages), `false`: Nest's `Forbidden resource`.
+   */
+  protected checkHandshake(req: IncomingMessage, ws = false): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined || this.options.allowedOrigins.includes(origin)) return true;
+    // A raw handshake has no Express protocol: the origin's host must be the one it came to.
+    if (URL.canParse(origin) && new URL(origin).host === req.headers.host) return true;
+    if (ws) return false;
+    throw new ForbiddenException('Cross-origin WebSocket refused');
   }
 
   protected isAllowedOrigin(origin: string, req: Request): boolean {

@@ -49,7 +49,7 @@ export class ConnectRedisMigration {
     // Indexed first, so a revoke-all meanwhile reaches it.
     if (userId) await this.index.add(handle, { ...meta, userId });
     const dataJson = JSON.stringify(data);
-    await this.records.write(handle, meta, dataJson);
+    if (!(await this.records.write(handle, meta, dataJson))) return undefined; // revoked meanwhile
     await this.store.deleteKey(key);
     return { meta, data, dataJson };
   }

@@ -36,18 +36,15 @@ export class SessionRecords {
   }
 
   /**
-   * Writes the session unless it was revoked meanwhile (then SessionRevokedError, 401) or is
-   * past its deadline; SessionTooLargeError (413) when its data is over the limit.
+   * Writes the session unless it was revoked meanwhile (resolves false: a write-back refused);
+   * SessionRevokedError (401) when it is past its deadline, SessionTooLargeError (413) when its
+   * data is over the limit.
    */
-  async write(handle: string, meta: SessionMetadata, dataJson: string): Promise<void> {
+  async write(handle: string, meta: SessionMetadata, dataJson: string): Promise<boolean> {
     const now = Date.now();
     const record = this.codec.encode(meta, dataJson, handle);
     if (this.lifetime.expiredBy(meta, now) !== undefined) throw new SessionRevokedError();
-    if (
-      !(await this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now)))
-    ) {
-      throw new SessionRevokedError();
-    }
+    return this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now));
   }
 
   /** Deletes the record and leaves a tombstone; resolves whether the record existed. */

@@ -1,19 +1,39 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { Public, SessionService, type SessionStoreKind } from 'nestjs-secure-session';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { Public, SessionHealthIndicator, type SessionStoreKind } from 'nestjs-secure-session';
 
-/** Liveness of the app and reachability of its session store. */
+/** What /health answers: 200 and `ok` while the session store answers, 503 while it does not. */
+export interface HealthReport {
+  status: 'ok' | 'unavailable';
+  store: SessionStoreKind;
+}
+
+const KEY = 'session-store';
+
+/** Liveness of the app and reachability of its session store, checked through terminus. */
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly sessionStore: SessionHealthIndicator,
+  ) {}
 
   @Get()
-  async check(
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<{ status: string; store: SessionStoreKind }> {
-    const up = await this.sessions.isStoreReachable();
-    res.status(up ? 200 : 503);
-    return { status: up ? 'ok' : 'unavailable', store: this.sessions.storeKind };
+  @HealthCheck()
+  async check(): Promise<HealthReport> {
+    try {
+      return report('ok', await this.health.check([() => this.sessionStore.isHealthy(KEY)]));
+    } catch (error) {
+      // Terminus's 503 carries its whole result; the sample answers with its short report.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      throw new ServiceUnavailableException(
+        report('unavailable', error.getResponse() as HealthCheckResult),
+      );
+    }
   }
+}
+
+function report(status: HealthReport['status'], { details }: HealthCheckResult): HealthReport {
+  return { status, store: details[KEY]?.store as SessionStoreKind };
 }

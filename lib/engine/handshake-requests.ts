@@ -1,0 +1,49 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { SessionSnapshot } from '../session-data.interface.js';
+
+/** @internal What reads a handshake's session: the engine of the app whose server it came to. */
+export interface HandshakeInspector {
+  inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined>;
+}
+
+// A `ws` WebSocket keeps its socket but not the request that opened it; the HTTP server's
+// `upgrade` event has both.
+const handshakes = new WeakMap<object, IncomingMessage>();
+const inspectors = new WeakMap<object, HandshakeInspector>();
+
+/**
+ * @internal Remembers each upgrade request of the app's HTTP server by its socket, and which
+ * engine reads the sessions of that server's connections (so a guard needs no injection).
+ */
+export function trackHandshakes(server: Server, inspector: HandshakeInspector): void {
+  inspectors.set(server, inspector);
+  server.on('upgrade', (req: IncomingMessage, socket: object) => handshakes.set(socket, req));
+}
+
+/**
+ * @internal The session of a WebSocket handshake, read from the store now; `undefined` when it
+ * has none, or came to a server the module is not mounted on.
+ */
+export async function inspectHandshake(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
+  const server = (req.socket as { server?: object } | undefined)?.server;
+  const inspector = server && inspectors.get(server);
+  return inspector?.inspect(req);
+}
+
+/**
+ * @internal The request that opened a WebSocket connection: socket.io's `client.request`, or, for
+ * a `ws` client on the app's own HTTP server, the upgrade request of its socket.
+ */
+export function handshakeOf(client: unknown): IncomingMessage | undefined {
+  const { request, _socket: socket } = (client ?? {}) as {
+    request?: IncomingMessage;
+    _socket?: object;
+  };
+  if (typeof request === 'object' && request !== null && 'headers' in request) return request;
+  return typeof socket === 'object' && socket !== null ? handshakes.get(socket) : undefined;
+}
+
+/** @internal Whether a request opens a WebSocket (the engine does not handle those). */
+export function isHandshake(req: IncomingMessage): boolean {
+  return req.headers?.upgrade?.toLowerCase() === 'websocket';
+}

@@ -1,0 +1,52 @@
+import { UnauthorizedException } from '@nestjs/common';
+import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import { UsersService } from '../auth/users.service.js';
+import { LoginArgs, SessionEntry, User } from './graphql.models.js';
+
+/**
+ * The GraphQL side of AuthController: every field is behind the global RevokedSessionGuard
+ * unless marked @Public(), and mutations pass SameOriginGuard like any POST.
+ */
+@Resolver()
+export class AuthResolver {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessionService: SessionService,
+  ) {}
+
+  @Query(() => User)
+  me(@Session() session: RequestSession): User {
+    const user = this.users.byId(session.meta?.userId);
+    if (!user) throw new UnauthorizedException();
+    return user;
+  }
+
+  @Query(() => [SessionEntry])
+  sessions(
+    @Session() session: RequestSession,
+    @Context('req') req: Request,
+  ): Promise<SessionEntry[]> {
+    return this.sessionService.list(session.meta!.userId!, req);
+  }
+
+  @Public()
+  @Mutation(() => User)
+  async login(
+    @Args() { username, password }: LoginArgs,
+    @Context('req') req: Request,
+  ): Promise<User> {
+    const user = await this.users.verify(username, password);
+    if (!user) throw new UnauthorizedException('Invalid username or password');
+    // As in AuthController: a new session ID, the anonymous cart carried over, the user bound.
+    await this.sessionService.login(req, user.id, { keep: ['cart'] });
+    return user;
+  }
+
+  @Mutation(() => Boolean)
+  async logout(@Context('req') req: Request): Promise<boolean> {
+    await this.sessionService.logout(req);
+    return true;
+  }
+}

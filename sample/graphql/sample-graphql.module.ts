@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { UsersModule } from '../auth/users.module.js';
+import { AuthResolver } from './auth.resolver.js';
+import { TicksResolver } from './ticks.resolver.js';
+
+/** What the GraphQL context function receives: Apollo's `{ req, res }`, or graphql-ws's `extra`. */
+interface TransportContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  extra?: { request: IncomingMessage };
+}
+
+/**
+ * The sample's GraphQL endpoint at /graphql (queries and mutations over HTTP, subscriptions over
+ * graphql-ws), behind the same guards as the controllers: RevokedSessionGuard unless @Public(),
+ * SameOriginGuard for every POST and every WebSocket handshake.
+ */
+@Module({
+  imports: [
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      autoSchemaFile: true,
+      // The request the session module reads: over HTTP the request itself; for a subscription the
+      // WebSocket's upgrade request, which carries the cookie. (Returning no `req` would let
+      // @nestjs/apollo put graphql-ws's own context object there.)
+      context: ({ req, res, extra }: TransportContext) => ({ req: req ?? extra?.request, res }),
+      subscriptions: { 'graphql-ws': true },
+      // Refusals are part of the API; the server's stack traces are not.
+      includeStacktraceInErrorResponses: false,
+    }),
+    UsersModule,
+  ],
+  providers: [AuthResolver, TicksResolver],
+})
+export class SampleGraphqlModule {}

@@ -1,0 +1,304 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Controller, HttpCode, Module, Post, Req, type INestApplication } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
+import type { Socket } from 'socket.io-client';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import {
+  Public,
+  SameOriginGuard,
+  Session,
+  SessionModule,
+  SessionService,
+  type RequestSession,
+} from '../../lib/index.js';
+import { HandshakeGuard } from '../../sample/realtime/handshake.guard.js';
+import {
+  handleOf,
+  login,
+  sessionCookie,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
+import { signedSessionCookie } from '../support/signed-cookie.js';
+import {
+  askSocketIo,
+  askWs,
+  openSocketIo,
+  openWs,
+  rawExchange,
+  socketIoClosed,
+  upgradeRequest,
+  wsClosed,
+  type HandshakeHeaders,
+} from '../support/websocket-clients.js';
+
+const portOf = (app: INestApplication) => (app.getHttpServer().address() as AddressInfo).port;
+const SOCKET_IO_PATH = '/socket.io/?EIO=4&transport=websocket';
+const IDLE = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(['memory', 'redis'] as const)(
+  "the sample's socket.io gateway on the %s store",
+  (store) => {
+    // Two instances sharing one Redis; on the memory store, one instance plays both.
+    let a: SampleUnderTest;
+    let b: SampleUnderTest;
+    /** An instance with a short idle timeout. */
+    let brief: SampleUnderTest;
+    const opened: Socket[] = [];
+
+    beforeAll(async () => {
+      const shared = {
+        REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined,
+        SESSION_SECRET: randomBytes(32).toString('base64url'),
+        SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
+      };
+      a = await startSample(shared);
+      b = store === 'redis' ? await startSample(shared) : a;
+      brief = await startSample({ REDIS_URL: shared.REDIS_URL, SESSION_IDLE_TIMEOUT: `${IDLE}` });
+      for (const instance of new Set([a, b, brief])) await instance.app.listen(0, '127.0.0.1');
+    });
+    afterEach(() => {
+      for (const socket of opened.splice(0)) socket.close();
+    });
+    afterAll(async () => {
+      await Promise.all([...new Set([a, b, brief])].map((instance) => instance?.close()));
+    });
+
+    const open = async (instance: SampleUnderTest, headers: HandshakeHeaders) => {
+      const socket = await openSocketIo(
+        `http://127.0.0.1:${portOf(instance.app)}/realtime`,
+        headers,
+      );
+      opened.push(socket);
+      return socket;
+    };
+    const stillServing = async (instance: SampleUnderTest) => {
+      await instance.http.get('/auth/me').expect(401);
+      const socket = await open(instance, { cookie: await login(instance) });
+      expect(await askSocketIo(socket, 'ping')).toEqual({ answer: 'pong' });
+    };
+
+    it('connects with a logged-in cookie and answers whoami as its user', async () => {
+      const cookie = await login(a);
+      const socket = await open(b, { cookie });
+      expect(await askSocketIo(socket, 'whoami')).toEqual({
+        answer: { user: { id: '1' }, session: { id: handleOf(cookie) } },
+      });
+      expect(await askSocketIo(socket, 'ping')).toEqual({ answer: 'pong' });
+    });
+
+    it('refuses a connection without a logged-in session, and keeps serving', async () => {
+      const name = (await login(a)).split('=')[0]!;
+      const anonymous = sessionCookie(
+        await a.http.post('/cart').send({ item: 'teapot' }).expect(200),
+      );
+      const cookies = {
+        none: undefined,
+        anonymous,
+        forged: signedSessionCookie(name, randomBytes(24).toString('base64url'), 'not-the-secret'),
+        unsigned: `${name}=${randomBytes(24).toString('base64url')}`,
+      };
+      for (const [kind, cookie] of Object.entries(cookies)) {
+        await expect(open(b, { cookie }), kind).rejects.toThrow('Unauthorized');
+      }
+      // Past Node's header limit: the HTTP server answers 431 before any WebSocket code runs.
+      const huge = `${name}=${'a'.repeat(64 * 1024)}`;
+      await expect(open(b, { cookie: huge })).rejects.toThrow('websocket error');
+      expect(
+        await rawExchange(portOf(b.app), upgradeRequest(SOCKET_IO_PATH, { Cookie: huge })),
+      ).toMatch(/^HTTP\/1\.1 431/);
+      await stillServing(b);
+    });
+
+    it('accepts WebSocket transport only, not long-polling', async () => {
+      const url = `http://127.0.0.1:${portOf(a.app)}/realtime`;
+      await expect(openSocketIo(url, { cookie: await login(a) }, ['polling'])).rejects.toThrow(
+        'xhr poll error',
+      );
+    });
+
+    it('refuses a session idle past its timeout, at its next message and at connection', async () => {
+      const cookie = await login(brief);
+      const socket = await open(brief, { cookie });
+      expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
+      await sleep(IDLE + 200);
+      // The message finds the session expired and ends it here, which closes its connections.
+      expect(await askSocketIo(socket, 'whoami')).toEqual({ closed: 'io server disconnect' });
+      await expect(open(brief, { cookie })).rejects.toThrow('Unauthorized');
+    });
+
+    it('refuses a cross-site handshake and accepts a same-origin one', async () => {
+      const cookie = await login(a);
+      await expect(open(a, { cookie, origin: 'https://evil.example' })).rejects.toThrow(
+        'Unauthorized',
+      );
+      const socket = await open(a, { cookie, origin: `http://127.0.0.1:${portOf(a.app)}` });
+      expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
+    });
+
+    it('answers malformed handshakes with an error, never a crash', async () => {
+      const cookie = await login(a);
+      const port = portOf(a.app);
+      const upgrade = (headers: Record<string, string>) =>
+        rawExchange(port, upgradeRequest(SOCKET_IO_PATH, { Cookie: cookie, ...headers }));
+      expect(await rawExchange(port, randomBytes(2048))).toMatch(/^(HTTP\/1\.1 400|$)/);
+      expect(await rawExchange(port, `GET ${SOCKET_IO_PATH} HTTP/1.1\r\n\x00\xff\r\n\r\n`)).toMatch(
+        /^HTTP\/1\.1 400/,
+      );
+      expect(await upgrade({ 'Sec-WebSocket-Key': 'not-a-key' })).toMatch(/^HTTP\/1\.1 400/);
+      expect(await upgrade({ 'Sec-WebSocket-Version': '99' })).toMatch(/^HTTP\/1\.1 400/);
+      // A well-formed handshake followed by frames that are not WebSocket frames.
+      const broken = await rawExchange(
+        port,
+        Buffer.concat([
+          Buffer.from(upgradeRequest(SOCKET_IO_PATH, { Cookie: cookie })),
+          randomBytes(512),
+        ]),
+      );
+      expect(broken).toMatch(/^HTTP\/1\.1 101/);
+      await stillServing(a);
+    });
+
+    it('closes the connections of a session logged out on the same instance', async () => {
+      const cookie = await login(a);
+      const closed = socketIoClosed(await open(a, { cookie }));
+      await a.http.post('/auth/logout').set('Cookie', cookie).expect(204);
+      expect(await closed).toBe('io server disconnect');
+      await expect(open(a, { cookie })).rejects.toThrow('Unauthorized');
+    });
+
+    it.skipIf(store === 'memory')(
+      'refuses the next message of a session logged out on another instance',
+      async () => {
+        const cookie = await login(a);
+        const socket = await open(b, { cookie });
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          answer: { user: { id: '1' } },
+        });
+        await a.http.post('/auth/logout').set('Cookie', cookie).expect(204);
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          refused: { message: 'Forbidden resource' },
+        });
+        await expect(open(b, { cookie })).rejects.toThrow('Unauthorized');
+      },
+    );
+
+    it.skipIf(store === 'memory')(
+      'refuses the next message of a session revoked on another instance',
+      async () => {
+        const cookie = await login(a);
+        const socket = await open(b, { cookie });
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          answer: { user: { id: '1' } },
+        });
+        expect(await a.app.get(SessionService).revokeAll('1')).toBeGreaterThan(0);
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          refused: { message: 'Forbidden resource' },
+        });
+      },
+    );
+  },
+);
+
+// A Nest app has one WebSocket adapter; the sample uses socket.io. This app shows the same
+// guards and decorator on a plain `ws` gateway (@nestjs/platform-ws) on the app's HTTP server.
+@Controller('auth')
+class WsAuthController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(204)
+  login(@Req() req: IncomingMessage): Promise<void> {
+    return this.sessions.login(req, '1');
+  }
+
+  @Public()
+  @Post('logout')
+  @HttpCode(204)
+  logout(@Req() req: IncomingMessage): Promise<void> {
+    return this.sessions.logout(req);
+  }
+}
+
+@WebSocketGateway({ path: '/ws' })
+class PlainWsGateway implements OnGatewayConnection {
+  constructor(private readonly handshakes: HandshakeGuard) {}
+
+  async handleConnection(client: WebSocket, handshake: IncomingMessage): Promise<void> {
+    if (!(await this.handshakes.loggedInSession(handshake))) client.close(1008, 'Unauthorized');
+  }
+
+  @SubscribeMessage('whoami')
+  whoami(@Session() session: RequestSession): { event: string; data: unknown } {
+    return { event: 'whoami', data: { user: { id: session.meta?.userId } } };
+  }
+
+  @Public()
+  @SubscribeMessage('ping')
+  ping(): { event: string; data: unknown } {
+    return { event: 'ping', data: 'pong' };
+  }
+}
+
+@Module({
+  imports: [
+    SessionModule.forRoot({
+      secret: randomBytes(32).toString('base64url'),
+      cookie: { secure: 'auto' },
+      globalGuard: true,
+    }),
+  ],
+  controllers: [WsAuthController],
+  providers: [HandshakeGuard, PlainWsGateway, { provide: APP_GUARD, useExisting: SameOriginGuard }],
+})
+class PlainWsAppModule {}
+
+describe('a plain ws gateway (@nestjs/platform-ws) with the same guards', () => {
+  let app: INestApplication;
+  let url: string;
+  const opened: WebSocket[] = [];
+
+  beforeAll(async () => {
+    app = await NestFactory.create(PlainWsAppModule, { logger: false, abortOnError: false });
+    app.useWebSocketAdapter(new WsAdapter(app));
+    await app.listen(0, '127.0.0.1');
+    url = `ws://127.0.0.1:${portOf(app)}/ws`;
+  });
+  afterAll(async () => {
+    for (const ws of opened) ws.terminate();
+    await app?.close();
+  });
+
+  const open = async (headers: HandshakeHeaders) => {
+    const ws = await openWs(url, headers);
+    opened.push(ws);
+    return ws;
+  };
+  const loginCookie = async () =>
+    sessionCookie(await request(app.getHttpServer()).post('/auth/login').expect(204));
+
+  it('answers whoami with a cookie, and refuses it after logout', async () => {
+    const cookie = await loginCookie();
+    const ws = await open({ cookie });
+    expect(await askWs(ws, 'whoami')).toEqual({ answer: { user: { id: '1' } } });
+    await request(app.getHttpServer()).post('/auth/logout').set('Cookie', cookie).expect(204);
+    expect(await askWs(ws, 'whoami')).toMatchObject({ refused: { message: 'Forbidden resource' } });
+    expect(await askWs(ws, 'ping')).toEqual({ answer: 'pong' });
+  });
+
+  it('closes a connection without a logged-in session, or from another site', async () => {
+    const cookie = await loginCookie();
+    for (const headers of [{}, { cookie, origin: 'https://evil.example' }]) {
+      expect(await wsClosed(await open(headers))).toEqual({ code: 1008, reason: 'Unauthorized' });
+    }
+    expect(await loginCookie()).toMatch(/sid=/);
+  });
+});
