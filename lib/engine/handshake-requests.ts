@@ -1,9 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { LiveConnections } from './live-connections.js';
 import type { SessionSnapshot } from '../session-data.interface.js';
 
 /** @internal What reads a handshake's session: the engine of the app whose server it came to. */
 export interface HandshakeInspector {
   inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined>;
+  /** When a session ends by itself if nothing renews it. */
+  expiresAt(session: SessionSnapshot): number;
 }
 
 // A `ws` WebSocket keeps its socket but not the request that opened it; the HTTP server's
@@ -15,9 +19,24 @@ const inspectors = new WeakMap<object, HandshakeInspector>();
  * @internal Remembers each upgrade request of the app's HTTP server by its socket, and which
  * engine reads the sessions of that server's connections (so a guard needs no injection).
  */
-export function trackHandshakes(server: Server, inspector: HandshakeInspector): void {
+export function trackHandshakes(
+  server: Server,
+  inspector: HandshakeInspector,
+  live: LiveConnections,
+): void {
   inspectors.set(server, inspector);
-  server.on('upgrade', (req: IncomingMessage, socket: object) => handshakes.set(socket, req));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    handshakes.set(socket, req);
+    // A logged-in session's connections close when it ends (the store read fails closed: a
+    // connection not followed is still refused at its next guarded message).
+    inspector.inspect(req).then(
+      (session) => {
+        if (session?.userId !== undefined)
+          live.add(session.id, socket, inspector.expiresAt(session));
+      },
+      () => undefined,
+    );
+  });
 }
 
 /**

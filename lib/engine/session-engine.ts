@@ -112,6 +112,32 @@ export class SessionEngine implements SessionOperations {
     return { id: handle, ...meta, data: data as Partial<SessionData> };
   }
 
+  /** When a session ends by itself if nothing renews it. */
+  expiresAt(session: SessionSnapshot): number {
+    return this.parts.lifetime.expiresAt(session);
+  }
+
+  /**
+   * A session's deadline, read from the store now: `undefined` once it has ended (an expired one
+   * is ended here, as a request would).
+   */
+  async deadlineOf(handle: string): Promise<number | undefined> {
+    const { records, lifetime, events } = this.parts;
+    const loaded = await records.load(handle);
+    if (!('session' in loaded)) return undefined;
+    const { meta } = loaded.session;
+    const expired = lifetime.expiredBy(meta, Date.now());
+    if (!expired) return lifetime.expiresAt(meta);
+    events.emit('expired', { handle, userId: meta.userId, reason: expired });
+    await this.writer.retire({ id: '', handle, meta });
+    return undefined;
+  }
+
+  /** Calls `listener` with the handle of every session that ends, on any instance. */
+  onSessionEnded(listener: (handle: string) => void): Promise<void> {
+    return this.parts.records.onEnded(listener);
+  }
+
   // What a cookie's session ID stands for: its stored session, or none — reported as a
   // `rejected` event, or `expired` and ended here. Store failures reject.
   private async resolve(

@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { HttpAdapterHost } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
+import { errorMessage } from '../session.errors.js';
 import { trackHandshakes, type HandshakeInspector } from './handshake-requests.js';
+import { LiveConnections } from './live-connections.js';
 import type { SessionHandler } from './session-handler.js';
 
 /**
@@ -15,13 +18,28 @@ export class SessionMount {
   constructor(
     private readonly handler: SessionHandler,
     private readonly host: HttpAdapterHost,
-    private readonly inspector: HandshakeInspector,
+    private readonly inspector: HandshakeInspector & {
+      deadlineOf(handle: string): Promise<number | undefined>;
+      onSessionEnded(listener: (handle: string) => void): Promise<void>;
+    },
   ) {}
 
-  /** Once the HTTP server exists (at bootstrap): follows its WebSocket handshakes. */
+  private readonly logger = new Logger('SessionModule');
+
+  /**
+   * Once the HTTP server exists (at bootstrap): follows its WebSocket handshakes, and closes the
+   * connections of every session that ends, on this instance or another sharing the store.
+   */
   followHandshakes(): void {
     const server = this.host?.httpAdapter?.getHttpServer() as Server | undefined;
-    if (server) trackHandshakes(server, this.inspector);
+    if (!server) return;
+    const live = new LiveConnections((handle) => this.inspector.deadlineOf(handle));
+    this.inspector
+      .onSessionEnded((handle) => live.close(handle))
+      .catch((err: unknown) => {
+        this.logger.error(`Cannot hear of sessions ended elsewhere: ${errorMessage(err)}`);
+      });
+    trackHandshakes(server, this.inspector, live);
   }
 
   mountIfReady(): void {

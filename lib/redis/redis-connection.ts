@@ -42,6 +42,7 @@ const REDISCOVER_INTERVAL_MS = 500;
 export class RedisConnection {
   readonly topology: RedisTopology;
   private lastRediscovery = 0;
+  private subscriber?: AnyClient;
   private readonly onNodeError = () => this.commandFailed();
 
   /**
@@ -112,8 +113,40 @@ export class RedisConnection {
     if (startWith) cluster._slots.rediscover(startWith as Node).catch(() => undefined);
   }
 
+  /**
+   * Publishes on a channel every instance listens to: sharded pub/sub on a cluster (the channel
+   * lives on its slot's primary and follows it across a failover), plain pub/sub elsewhere.
+   */
+  publish(channel: string, message: string, signal?: AbortSignal): Promise<unknown> {
+    const command = this.topology === 'cluster' ? 'SPUBLISH' : 'PUBLISH';
+    return this.send(channel, [command, channel, message], signal);
+  }
+
+  /**
+   * Listens on a channel. A single node needs a connection of its own for it (a subscribed
+   * connection runs no other command); node-redis's cluster and Sentinel clients keep one.
+   */
+  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+    switch (this.topology) {
+      case 'cluster':
+        await (this.client as unknown as PubSubClient).sSubscribe(channel, listener);
+        return;
+      case 'sentinel':
+        await (this.client as unknown as PubSubClient).subscribe(channel, listener);
+        return;
+      case 'single': {
+        const subscriber = (this.client as AnyClient).duplicate();
+        subscriber.on('error', () => undefined); // it reconnects by itself; the store logs
+        await subscriber.connect();
+        await subscriber.subscribe(channel, listener);
+        this.subscriber = subscriber;
+      }
+    }
+  }
+
   /** Stops using the client: removes the module's listener from it (a given client stays open). */
   detach(): void {
+    if (this.subscriber?.isOpen) void this.subscriber.close().catch(() => undefined);
     if (this.topology === 'cluster') this.client.off('node-error', this.onNodeError);
   }
 
@@ -124,11 +157,20 @@ export class RedisConnection {
 
   destroy(): void {
     this.stopConnecting?.();
-    void this.client.destroy();
+    // A Sentinel client whose pub/sub connection is already gone throws here: it is closed anyway.
+    try {
+      void Promise.resolve(this.client.destroy()).catch(() => undefined);
+    } catch {
+      // closed already
+    }
   }
 }
 
 type AnyClient = RedisClientType<any, any, any, any, any>;
+type PubSubClient = {
+  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+  sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+};
 type AnySentinel = RedisSentinelType<any, any, any, any, any>;
 
 function topologyOf(client: SessionRedisClient): RedisTopology {

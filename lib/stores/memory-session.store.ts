@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { SessionStore } from './session-store.interface.js';
 
 interface Expiring<T> {
@@ -19,6 +20,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly tombstones = new Map<string, Expiring<true>>();
   private readonly indexes = new Map<string, Expiring<Map<string, number>>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly ended = new EventEmitter();
 
   constructor() {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
@@ -74,6 +76,14 @@ export class MemorySessionStore implements SessionStore {
 
   async indexRead(userKey: string): Promise<Map<string, number>> {
     return new Map(live(this.indexes, userKey)?.value);
+  }
+
+  async announceEnded(handle: string): Promise<void> {
+    this.ended.emit('ended', handle);
+  }
+
+  async onEnded(listener: (handle: string) => void): Promise<void> {
+    this.ended.on('ended', listener);
   }
 
   async isReachable(): Promise<boolean> {

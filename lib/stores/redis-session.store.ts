@@ -130,6 +130,14 @@ export class RedisSessionStore implements SessionStore {
     await this.bounded((signal) => this.connection.send(key, ['DEL', key], signal));
   }
 
+  async announceEnded(handle: string): Promise<void> {
+    await this.bounded((signal) => this.connection.publish(this.endedChannel(), handle, signal));
+  }
+
+  async onEnded(listener: (handle: string) => void): Promise<void> {
+    await this.connection.subscribe(this.endedChannel(), listener);
+  }
+
   async isReachable(): Promise<boolean> {
     return this.bounded(() => this.connection.ping()).then(
       () => true,
@@ -172,6 +180,11 @@ export class RedisSessionStore implements SessionStore {
     this.connection.commandFailed();
     this.logger.error(`Session store (Redis) failed: ${errorMessage(err)}`);
     return new SessionStoreUnavailableException();
+  }
+
+  // One channel for the whole store, hash-tagged like the keys (a cluster shard owns it).
+  private endedChannel(): string {
+    return `${this.settings.prefix}{ended}`;
   }
 
   private recordKey(handle: string): string {

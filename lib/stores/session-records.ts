@@ -47,9 +47,20 @@ export class SessionRecords {
     return this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now));
   }
 
-  /** Deletes the record and leaves a tombstone; resolves whether the record existed. */
-  revoke(handle: string, meta?: SessionMetadata): Promise<boolean> {
-    return this.store.revoke(handle, this.lifetime.tombstoneTtl(meta, Date.now()));
+  /**
+   * Deletes the record and leaves a tombstone; resolves whether the record existed. Every
+   * instance then hears that the session ended (best effort: its connections are refused at
+   * their next message anyway).
+   */
+  async revoke(handle: string, meta?: SessionMetadata): Promise<boolean> {
+    const existed = await this.store.revoke(handle, this.lifetime.tombstoneTtl(meta, Date.now()));
+    this.store.announceEnded(handle).catch(() => undefined);
+    return existed;
+  }
+
+  /** Calls `listener` with the handle of every session that ends, on any instance. */
+  onEnded(listener: (handle: string) => void): Promise<void> {
+    return this.store.onEnded(listener);
   }
 
   /** The metadata of several sessions, `undefined` where a session is gone or unreadable. */

@@ -24,6 +24,10 @@ export interface SessionStore {
   /** A user's index: each handle → when it was added (epoch ms). */
   indexRead(userKey: string): Promise<Map<string, number>>;
   indexRemove(userKey: string, handles: string[]): Promise<void>;
+  /** Tells every instance sharing the store that a session ended (for its live connections). */
+  announceEnded(handle: string): Promise<void>;
+  /** Calls `listener` with the handle of every session that ends, on any instance. */
+  onEnded(listener: (handle: string) => void): Promise<void>;
   /** Resolves true when the store answers within its command timeout. */
   isReachable(): Promise<boolean>;
   /** Releases the timers and connections the store owns. */

@@ -4,7 +4,7 @@ import {
   WebSocketGateway,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import { Public, Session, SessionEvents, type RequestSession } from 'nestjs-secure-session';
+import { Public, Session, type RequestSession } from 'nestjs-secure-session';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { HandshakeGuard } from './handshake.guard.js';
 
@@ -26,18 +26,16 @@ export interface WhoAmI {
  * The sample's socket.io namespace `/realtime`, on the app's own HTTP server (so the handshake
  * carries the session cookie). A connection opens only from this site with a logged-in session
  * (HandshakeGuard); then every message but the `@Public()` ones passes the app's global
- * RevokedSessionGuard, which reads the session from the store again: once it is logged out,
- * revoked or expired, on any instance, the next message is refused.
+ * RevokedSessionGuard, which reads the session from the store again. When the session is logged
+ * out, revoked or expires, on any instance, the module closes its connections (close code 4401,
+ * "Session ended").
  *
  * WebSocket only, no long-polling: a connection is one request, the handshake whose cookie and
  * Origin were checked, and instances behind a load balancer need no sticky sessions.
  */
 @WebSocketGateway({ namespace: 'realtime', transports: ['websocket'] })
 export class RealtimeGateway implements OnGatewayInit<Connections> {
-  constructor(
-    private readonly handshakes: HandshakeGuard,
-    private readonly events: SessionEvents,
-  ) {}
+  constructor(private readonly handshakes: HandshakeGuard) {}
 
   afterInit(connections: Connections): void {
     // socket.io middleware runs before a connection is accepted: a refused client gets a
@@ -49,13 +47,6 @@ export class RealtimeGateway implements OnGatewayInit<Connections> {
         next();
       });
     });
-    // A session ended on this instance closes its connections here at once.
-    const close = ({ handle }: { handle: string }): void => {
-      for (const client of connections.sockets.values()) {
-        if (client.data.sessionHandle === handle) client.disconnect(true);
-      }
-    };
-    this.events.on('destroyed', close).on('revoked', close).on('expired', close);
   }
 
   @SubscribeMessage('whoami')
