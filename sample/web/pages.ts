@@ -42,8 +42,16 @@ export function accountPage(username: string, items: string[]): string {
     'Account',
     `<h1>Signed in as <span id="user">${escape(username)}</span></h1>
 <p>Cart: <span id="items">${items.map(escape).join(', ') || '(empty)'}</span></p>
+<p>Live connection: <span id="live">connecting</span></p>
 <button id="logout">Sign out</button>
+<script src="/socket.io/socket.io.js"></script>
 <script>
+// The page's WebSocket ends with the session: signing out here or in another tab closes it.
+const live = io('/realtime', { transports: ['websocket'], reconnection: false });
+const show = (state) => { document.getElementById('live').textContent = state; };
+live.on('connect', () => show('connected'));
+live.on('disconnect', () => show('closed'));
+live.on('connect_error', () => show('refused'));
 document.getElementById('logout').addEventListener('click', async () => {
   await fetch('/auth/logout', { method: 'POST' });
   location.assign('/');

@@ -81,6 +81,25 @@ describe.skipIf(!available)('the sample in a real browser (headless Chromium ove
     await context.close();
   });
 
+  it('closes the WebSocket a signed-in page holds when the user signs out in another tab', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/`);
+    await page.fill('input[name=username]', 'alice');
+    await page.fill('input[name=password]', 'alice-password');
+    await Promise.all([page.waitForURL('**/account'), page.click('#login button')]);
+    await expect.poll(() => page.textContent('#live')).toBe('connected');
+
+    const other = await context.newPage();
+    await other.goto(`${proxy.url}/account`);
+    await expect.poll(() => other.textContent('#live')).toBe('connected');
+    const signedOutAt = Date.now();
+    await Promise.all([other.waitForURL(`${proxy.url}/`), other.click('#logout')]);
+    await expect.poll(() => page.textContent('#live'), { timeout: 2000 }).toBe('closed');
+    expect(Date.now() - signedOutAt).toBeLessThan(2000);
+    await context.close();
+  });
+
   it('does not let another site make the browser change state (cross-site POST refused)', async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();

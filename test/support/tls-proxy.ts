@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 
 /** A TLS-terminating reverse proxy on loopback, as production puts in front of the app. */
 export interface TlsProxy {
@@ -58,12 +60,38 @@ export async function startTlsProxy(target: { host: string; port: number }): Pro
       req.pipe(upstream);
     },
   );
+  // WebSocket upgrades pass through as bytes, after their request head (with X-Forwarded-Proto).
+  const tunnels = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const upstream = connect(target.port, target.host, () => {
+      const headers = [];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        headers.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      }
+      upstream.write(
+        `${req.method} ${req.url} HTTP/1.1\r\n${headers.join('\r\n')}\r\nX-Forwarded-Proto: https\r\n\r\n`,
+      );
+      upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    for (const end of [socket, upstream]) {
+      tunnels.add(end);
+      end.once('close', () => tunnels.delete(end));
+    }
+  });
   rmSync(dir, { recursive: true, force: true });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
     url: `https://localhost:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const tunnel of tunnels) tunnel.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
