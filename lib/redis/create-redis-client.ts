@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { RedisClientOptions } from 'redis';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { SessionRedisClient } from './redis-connection.js';
+import type { SubscriberClient } from './redis-subscription.js';
 
 type RedisSettings = NonNullable<ResolvedSessionOptions['redis']>;
 
@@ -13,6 +14,8 @@ const SENTINEL_NODE_RETRIES = 3;
 export interface CreatedRedisClient {
   client: SessionRedisClient;
   stopConnecting: () => void;
+  /** A new client of the same kind and options, for a subscription (node-redis's Sentinel client has no `duplicate()`). */
+  newSubscriber: () => SubscriberClient;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function createRedisClient(
     disableOfflineQueue: true,
   };
   let client: SessionRedisClient;
+  let newSubscriber: (() => SubscriberClient) | undefined;
   if (settings.cluster) {
     const seeds = settings.cluster.rootNodes.map(parseNode);
     client = redis.createCluster({
@@ -49,7 +53,7 @@ export async function createRedisClient(
     });
   } else if (settings.sentinel) {
     const sentinels = settings.sentinel.sentinels.map(parseNode);
-    client = redis.createSentinel({
+    const sentinelOptions = {
       name: settings.sentinel.name,
       sentinelRootNodes: sentinels.map(({ host, port }) => ({ host, port })),
       sentinelClientOptions: withCredentials(
@@ -69,7 +73,9 @@ export async function createRedisClient(
       // retries; like a single node's reconnects, the module keeps trying until Sentinel answers.
       // Commands waiting meanwhile are abandoned by the store after `commandTimeout`.
       maxCommandRediscovers: Number.MAX_SAFE_INTEGER,
-    });
+    };
+    client = redis.createSentinel(sentinelOptions);
+    newSubscriber = () => redis.createSentinel(sentinelOptions) as unknown as SubscriberClient;
   } else {
     client = redis.createClient({ ...node, url: settings.url });
   }
@@ -87,7 +93,8 @@ export async function createRedisClient(
     );
   }
   clearTimeout(timer);
-  return { client, stopConnecting: () => (stopped = true) };
+  newSubscriber ??= () => (client as unknown as { duplicate(): SubscriberClient }).duplicate();
+  return { client, stopConnecting: () => (stopped = true), newSubscriber };
 }
 
 function sentinelNodeReconnect(retries: number): number | Error {

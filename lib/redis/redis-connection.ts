@@ -1,4 +1,5 @@
 import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
+import { RedisSubscription, type SubscriberClient } from './redis-subscription.js';
 
 /**
  * The part of a `createCluster()` client the module uses. Picked, because a cluster client typed
@@ -42,7 +43,7 @@ const REDISCOVER_INTERVAL_MS = 500;
 export class RedisConnection {
   readonly topology: RedisTopology;
   private lastRediscovery = 0;
-  private subscriber?: AnyClient;
+  private subscription?: RedisSubscription;
   private readonly onNodeError = () => this.commandFailed();
 
   /**
@@ -57,6 +58,8 @@ export class RedisConnection {
     private readonly client: SessionRedisClient,
     /** Stops retrying a first connect that failed, for a client the module created. */
     private readonly stopConnecting?: () => void,
+    /** A new client like this one, for a subscription; by default its `duplicate()`. */
+    private readonly newSubscriber?: () => SubscriberClient,
   ) {
     this.topology = topologyOf(client);
     this.queuesUnsent = stopConnecting === undefined || this.topology === 'sentinel';
@@ -123,30 +126,33 @@ export class RedisConnection {
   }
 
   /**
-   * Listens on a channel. A single node needs a connection of its own for it (a subscribed
-   * connection runs no other command); node-redis's cluster and Sentinel clients keep one.
+   * Listens on a channel, on a subscriber client of its own (a duplicate of the store's: a
+   * subscribed connection runs no other command), across failovers (see RedisSubscription).
    */
   async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
-    switch (this.topology) {
-      case 'cluster':
-        await (this.client as unknown as PubSubClient).sSubscribe(channel, listener);
-        return;
-      case 'sentinel':
-        await (this.client as unknown as PubSubClient).subscribe(channel, listener);
-        return;
-      case 'single': {
-        const subscriber = (this.client as AnyClient).duplicate();
-        subscriber.on('error', () => undefined); // it reconnects by itself; the store logs
-        await subscriber.connect();
-        await subscriber.subscribe(channel, listener);
-        this.subscriber = subscriber;
-      }
+    const client = this.client as unknown as Partial<SubscriberClient> & {
+      duplicate?(): SubscriberClient;
+    };
+    const newSubscriber = this.newSubscriber ?? client.duplicate?.bind(client);
+    if (!newSubscriber) {
+      // A Sentinel client the app gave cannot be copied: its own subscription, which node-redis
+      // does not carry across a failover (then the next guarded message is refused).
+      await client.subscribe!(channel, listener);
+      return;
     }
+    this.subscription = new RedisSubscription(
+      channel,
+      listener,
+      newSubscriber,
+      this.topology === 'cluster',
+      (message) => this.publish(channel, message),
+    );
+    await this.subscription.start();
   }
 
   /** Stops using the client: removes the module's listener from it (a given client stays open). */
   detach(): void {
-    if (this.subscriber?.isOpen) void this.subscriber.close().catch(() => undefined);
+    this.subscription?.stop();
     if (this.topology === 'cluster') this.client.off('node-error', this.onNodeError);
   }
 
@@ -167,10 +173,6 @@ export class RedisConnection {
 }
 
 type AnyClient = RedisClientType<any, any, any, any, any>;
-type PubSubClient = {
-  subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-  sSubscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-};
 type AnySentinel = RedisSentinelType<any, any, any, any, any>;
 
 function topologyOf(client: SessionRedisClient): RedisTopology {

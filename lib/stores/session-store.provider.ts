@@ -45,7 +45,11 @@ export const sessionStoreProvider: FactoryProvider<Promise<SessionStore>> = {
     }
     const { client: given, prefix, commandTimeout, revocationReplicas } = options.redis;
     const created = given ? undefined : await createRedisClient(options.redis, logger);
-    const connection = new RedisConnection(given ?? created!.client, created?.stopConnecting);
+    const connection = new RedisConnection(
+      given ?? created!.client,
+      created?.stopConnecting,
+      created?.newSubscriber,
+    );
     return new RedisSessionStore({
       connection,
       prefix,
