@@ -89,7 +89,7 @@ export class SessionService {
    * Rejects with a 503 when the store fails.
    */
   sessionOf(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
-    return this.engine.inspect(req);
+    return this.engine.reader.inspect(req);
   }
 
   /** The current session's handle and times, or `undefined` for a session never saved. */

@@ -107,7 +107,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
       const mount = new SessionMount(
         new SessionHandler(engine, policy, expressTransport, scope, events),
         host,
-        engine,
+        engine.reader,
       );
       // NestFactory.create() has its HTTP adapter already: mounting now puts the session
       // handling before anything main.ts adds with app.use() (passport.session(), say).

@@ -2,17 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
-import type { SessionCookieSettings, SessionSnapshot } from '../session-data.interface.js';
+import type { SessionCookieSettings } from '../session-data.interface.js';
 import {
   errorMessage,
   SessionRequiredException,
   SessionStoreUnavailableException,
 } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
-import type { ExpiryReason } from '../lifetime/session-lifetime.js';
-import type { SessionData } from '../session-data.interface.js';
-import type { StoredSession } from '../stores/session-record.codec.js';
-import type { LoadedRecord } from '../stores/session-records.js';
 import { passportLoggedOut } from './passport-login.js';
 import {
   RequestSessionObject,
@@ -30,6 +26,8 @@ import {
   storedOf,
 } from './request-session-slot.js';
 import type { SessionContext } from './session-context.js';
+import { ResponseCookies } from './response-cookies.js';
+import { SessionReader } from './session-reader.js';
 import { SessionWriter, type SessionWriterParts } from './session-writer.js';
 
 /** @internal What the engine works with. */
@@ -55,16 +53,22 @@ export interface RegenerateSpec {
 export class SessionEngine implements SessionOperations {
   private readonly logger = new Logger('SessionModule');
   private readonly writer: SessionWriter;
+  /** Puts the session cookie on responses. */
+  readonly cookies: ResponseCookies;
+  /** Reads sessions by their ID or handle, for this engine and for connections. */
+  readonly reader: SessionReader;
 
   constructor(private readonly parts: SessionEngineParts) {
-    this.writer = new SessionWriter({ ...parts, cookies: this });
+    this.cookies = new ResponseCookies(parts.policy);
+    this.writer = new SessionWriter({ ...parts, cookies: this.cookies });
+    this.reader = new SessionReader(parts, this.writer);
   }
 
   /** Gives the request its session: the cookie's, or a new anonymous one. Never rejects. */
   async load(req: IncomingMessage, context: SessionContext, sessionId: string): Promise<void> {
     const handle = sessionHandle(sessionId);
     try {
-      const { stored, expired } = await this.resolve(req, sessionId, handle);
+      const { stored, expired } = await this.reader.resolve(req, sessionId, handle);
       if (!stored) {
         context.expired = expired;
         context.cookie = 'clear';
@@ -85,85 +89,6 @@ export class SessionEngine implements SessionOperations {
       setUnavailable(req, () => new SessionStoreUnavailableException(), context);
       this.logger.error(`Session store failed: ${errorMessage(err)}`);
     }
-  }
-
-  /**
-   * The session a request's cookie names, read only, for requests the engine does not handle (a
-   * WebSocket handshake): `undefined` when there is none — absent, forged, revoked, unknown, or
-   * expired (then ended here, as a request would). Rejects with a 503 when the store fails.
-   */
-  async inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
-    const { policy, events, transport } = this.parts;
-    const header = req.headers.cookie;
-    let cookie = policy.read(header, policy.nameFor(true));
-    if (cookie.kind === 'absent') cookie = policy.read(header, policy.nameFor(false));
-    if (cookie.kind === 'absent') return undefined;
-    if (cookie.kind === 'tampered') {
-      const handle = sessionHandle(cookie.raw);
-      events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(req) });
-      return undefined;
-    }
-    const handle = sessionHandle(cookie.sessionId);
-    const { stored } = await this.resolve(req, cookie.sessionId, handle).catch((err: unknown) => {
-      throw this.writer.asAnswer(err);
-    });
-    if (!stored) return undefined;
-    const { meta, data } = stored;
-    return { id: handle, ...meta, data: data as Partial<SessionData> };
-  }
-
-  /** When a session ends by itself if nothing renews it. */
-  expiresAt(session: SessionSnapshot): number {
-    return this.parts.lifetime.expiresAt(session);
-  }
-
-  /**
-   * A session's deadline, read from the store now: `undefined` once it has ended (an expired one
-   * is ended here, as a request would).
-   */
-  async deadlineOf(handle: string): Promise<number | undefined> {
-    const { records, lifetime, events } = this.parts;
-    const loaded = await records.load(handle);
-    if (!('session' in loaded)) return undefined;
-    const { meta } = loaded.session;
-    const expired = lifetime.expiredBy(meta, Date.now());
-    if (!expired) return lifetime.expiresAt(meta);
-    events.emit('expired', { handle, userId: meta.userId, reason: expired });
-    await this.writer.retire({ id: '', handle, meta });
-    return undefined;
-  }
-
-  /** Calls `listener` with the handle of every session that ends, on any instance. */
-  onSessionEnded(listener: (handle: string) => void): Promise<void> {
-    return this.parts.records.onEnded(listener);
-  }
-
-  // What a cookie's session ID stands for: its stored session, or none — reported as a
-  // `rejected` event, or `expired` and ended here. Store failures reject.
-  private async resolve(
-    req: IncomingMessage,
-    sessionId: string,
-    handle: string,
-  ): Promise<{ stored?: StoredSession; expired?: ExpiryReason }> {
-    const { records, lifetime, events, migration, transport } = this.parts;
-    let loaded: LoadedRecord = await records.load(handle);
-    if ('missing' in loaded && loaded.missing === 'unknown' && migration) {
-      const adopted = await migration.adopt(sessionId, handle).catch((err: unknown) => {
-        this.logger.warn(`A connect-redis session could not be migrated: ${errorMessage(err)}`);
-        return undefined;
-      });
-      if (adopted) loaded = { session: adopted };
-    }
-    if ('missing' in loaded) {
-      events.emit('rejected', { handle, reason: loaded.missing, ip: transport.clientIp(req) });
-      return {};
-    }
-    const { meta } = loaded.session;
-    const expired = lifetime.expiredBy(meta, Date.now());
-    if (!expired) return { stored: loaded.session };
-    events.emit('expired', { handle, userId: meta.userId, reason: expired });
-    await this.writer.retire({ id: sessionId, handle, meta });
-    return { expired };
   }
 
   /** Gives the request a new anonymous session, stored only once it holds data. */
@@ -225,13 +150,13 @@ export class SessionEngine implements SessionOperations {
     const cookie = context.cookie;
     setSession(req, undefined);
     context.cookie = 'clear';
-    this.send(req, context);
+    this.cookies.send(req, context);
     if (state?.storedData !== undefined) {
       try {
         await this.writer.retire(state);
       } catch (err) {
         setSession(req, session);
-        this.unsend(context, cookie);
+        this.cookies.unsend(context, cookie);
         throw this.writer.asAnswer(err);
       }
     }
@@ -301,34 +226,6 @@ export class SessionEngine implements SessionOperations {
   handleOf(req: IncomingMessage): string | undefined {
     const session = sessionOf(req);
     return session && handleOf(RequestSessionObject.stateOf(session));
-  }
-
-  /**
-   * Puts the cookie the context calls for (the session's ID, or a cleared cookie) on the response
-   * now, while its headers have not left: as soon as a write or a logout decides it, so that
-   * middleware which sends the headers before `end` (compression) does not lose it.
-   */
-  send(req: IncomingMessage, context: SessionContext): void {
-    const { policy } = this.parts;
-    const session = sessionOf(req);
-    const value =
-      context.cookie === 'clear'
-        ? policy.clear(context.cookieName, context.secure)
-        : context.cookie === 'issue' && session
-          ? policy.issue(context.cookieName, session.id, context.secure, session.cookie.maxAge)
-          : undefined;
-    if (value === undefined) return;
-    if (context.res.headersSent) {
-      this.logger.warn('The response was sent before the session cookie could be set');
-      return;
-    }
-    policy.put(context.res, context.cookieName, value);
-  }
-
-  /** Takes back a cookie put on the response for a change that failed. */
-  unsend(context: SessionContext, previous: SessionContext['cookie']): void {
-    context.cookie = previous;
-    if (!context.res.headersSent) this.parts.policy.put(context.res, context.cookieName);
   }
 
   cookieSettings(req: IncomingMessage, _state: SessionState): SessionCookieSettings {

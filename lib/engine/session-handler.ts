@@ -90,7 +90,7 @@ export class SessionHandler {
   };
 
   private setCookie(res: ServerResponse, context: SessionContext): void {
-    this.engine.send(res.req, context);
+    this.engine.cookies.send(res.req, context);
   }
 
   // The session could not be written: the client learns it, unless the response already left.

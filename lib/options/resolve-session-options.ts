@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { validateSync, type ValidationError } from 'class-validator';
-import { RequestMethod, type LoggerService } from '@nestjs/common';
-import { match } from 'path-to-regexp';
+import type { LoggerService } from '@nestjs/common';
+import { routeProblems } from './route-options.js';
 import type { SessionModuleOptions } from '../session-module-options.interface.js';
-import { errorMessage, SessionOptionsError } from '../session.errors.js';
+import { SessionOptionsError } from '../session.errors.js';
 import { SESSION_DEFAULTS, type ResolvedSessionOptions } from './resolved-session-options.js';
 import { parseEncryptionKeys } from '../crypto/encryption-keys.js';
 import {
@@ -150,27 +150,6 @@ function validateShape(options: SessionModuleOptions): string[] {
     );
   }
   return problems;
-}
-
-function routeProblems(route: unknown, label: string): string[] {
-  const path = typeof route === 'string' ? route : (route as { path?: unknown } | null)?.path;
-  const method =
-    typeof route === 'string' ? RequestMethod.ALL : (route as { method?: unknown })?.method;
-  if (
-    typeof path !== 'string' ||
-    typeof method !== 'number' ||
-    RequestMethod[method] === undefined
-  ) {
-    return [
-      `\`${label}\` = ${describe(route)}: give a path pattern ('health', 'auth/{*path}') or { path, method: RequestMethod.X }`,
-    ];
-  }
-  try {
-    match(path.startsWith('/') ? path : `/${path}`);
-    return [];
-  } catch (err) {
-    return [`\`${label}\` = '${path}' is not a valid path pattern: ${errorMessage(err)}`];
-  }
 }
 
 function describeError(error: ValidationError, parent: string): string[] {

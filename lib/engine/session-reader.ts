@@ -1,0 +1,106 @@
+import type { IncomingMessage } from 'node:http';
+import { Logger } from '@nestjs/common';
+import type { ExpiryReason } from '../lifetime/session-lifetime.js';
+import type { SessionData, SessionSnapshot } from '../session-data.interface.js';
+import { errorMessage } from '../session.errors.js';
+import { sessionHandle } from '../session-handle.js';
+import type { StoredSession } from '../stores/session-record.codec.js';
+import type { LoadedRecord } from '../stores/session-records.js';
+import type { HandshakeInspector } from './handshake-requests.js';
+import type { SessionEngineParts } from './session-engine.js';
+import type { SessionWriter } from './session-writer.js';
+
+/**
+ * @internal Reads sessions from the store by what names them: a cookie's ID (for a request,
+ * with the connect-redis migration and the expiry rule), a handshake (read only, for a
+ * connection), a handle (a connection's deadline).
+ */
+export class SessionReader implements HandshakeInspector {
+  private readonly logger = new Logger('SessionModule');
+
+  constructor(
+    private readonly parts: SessionEngineParts,
+    private readonly writer: SessionWriter,
+  ) {}
+
+  /**
+   * The session a request's cookie names, read only, for requests the engine does not handle (a
+   * WebSocket handshake): `undefined` when there is none — absent, forged, revoked, unknown, or
+   * expired (then ended here, as a request would). Rejects with a 503 when the store fails.
+   */
+  async inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
+    const { policy, events, transport } = this.parts;
+    const header = req.headers.cookie;
+    let cookie = policy.read(header, policy.nameFor(true));
+    if (cookie.kind === 'absent') cookie = policy.read(header, policy.nameFor(false));
+    if (cookie.kind === 'absent') return undefined;
+    if (cookie.kind === 'tampered') {
+      const handle = sessionHandle(cookie.raw);
+      events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(req) });
+      return undefined;
+    }
+    const handle = sessionHandle(cookie.sessionId);
+    const { stored } = await this.resolve(req, cookie.sessionId, handle).catch((err: unknown) => {
+      throw this.writer.asAnswer(err);
+    });
+    if (!stored) return undefined;
+    const { meta, data } = stored;
+    return { id: handle, ...meta, data: data as Partial<SessionData> };
+  }
+
+  /** When a session ends by itself if nothing renews it. */
+  expiresAt(session: SessionSnapshot): number {
+    return this.parts.lifetime.expiresAt(session);
+  }
+
+  /**
+   * A session's deadline, read from the store now: `undefined` once it has ended (an expired one
+   * is ended here, as a request would).
+   */
+  async deadlineOf(handle: string): Promise<number | undefined> {
+    const { records, lifetime, events } = this.parts;
+    const loaded = await records.load(handle);
+    if (!('session' in loaded)) return undefined;
+    const { meta } = loaded.session;
+    const expired = lifetime.expiredBy(meta, Date.now());
+    if (!expired) return lifetime.expiresAt(meta);
+    events.emit('expired', { handle, userId: meta.userId, reason: expired });
+    await this.writer.retire({ id: '', handle, meta });
+    return undefined;
+  }
+
+  /** Calls `listener` with the handle of every session that ends, on any instance. */
+  onSessionEnded(listener: (handle: string) => void): Promise<void> {
+    return this.parts.records.onEnded(listener);
+  }
+
+  /**
+   * What a cookie's session ID stands for: its stored session, or none — reported as a
+   * `rejected` event, or `expired` and ended here. Store failures reject.
+   */
+  async resolve(
+    req: IncomingMessage,
+    sessionId: string,
+    handle: string,
+  ): Promise<{ stored?: StoredSession; expired?: ExpiryReason }> {
+    const { records, lifetime, events, migration, transport } = this.parts;
+    let loaded: LoadedRecord = await records.load(handle);
+    if ('missing' in loaded && loaded.missing === 'unknown' && migration) {
+      const adopted = await migration.adopt(sessionId, handle).catch((err: unknown) => {
+        this.logger.warn(`A connect-redis session could not be migrated: ${errorMessage(err)}`);
+        return undefined;
+      });
+      if (adopted) loaded = { session: adopted };
+    }
+    if ('missing' in loaded) {
+      events.emit('rejected', { handle, reason: loaded.missing, ip: transport.clientIp(req) });
+      return {};
+    }
+    const { meta } = loaded.session;
+    const expired = lifetime.expiredBy(meta, Date.now());
+    if (!expired) return { stored: loaded.session };
+    events.emit('expired', { handle, userId: meta.userId, reason: expired });
+    await this.writer.retire({ id: sessionId, handle, meta });
+    return { expired };
+  }
+}
