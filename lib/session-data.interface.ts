@@ -72,7 +72,10 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The request's session (express-session's API); absent on routes without session handling. */
+      /**
+       * The request's session (express-session's API). On a route without session handling, or
+       * while the store cannot be read, an empty one whose methods answer why (401 or 503).
+       */
       session: RequestSession;
       /** The session ID (a secret: never log it). */
       sessionID: string;
