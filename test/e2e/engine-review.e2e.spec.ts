@@ -1,13 +1,4 @@
-import {
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Req,
-  Res,
-  type INestApplication,
-} from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Res, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
@@ -24,6 +15,7 @@ import {
   type SessionEventMap,
   type SessionModuleOptions,
 } from '../../lib/index.js';
+import { CartProbeController } from '../support/cart-probe.controller.js';
 import { startSessionApp } from '../support/session-test-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,20 +31,6 @@ class ProbeController {
   @HttpCode(200)
   async login(@Req() req: Request, @Param('user') user: string) {
     await this.sessions.login(req, user, { keep: ['cart'] });
-  }
-
-  @Public()
-  @Post('cart/:item')
-  @HttpCode(200)
-  add(@Session() session: RequestSession, @Param('item') item: string) {
-    session.cart = [...(session.cart ?? []), item];
-    return { items: session.cart };
-  }
-
-  @Public()
-  @Get('cart')
-  cart(@Session('cart') cart: string[] | undefined) {
-    return { items: cart ?? [] };
   }
 
   // Lets a client write any key, as careless app code might.
@@ -81,11 +59,6 @@ class ProbeController {
     req.session.destroy(() => undefined); // not awaited, as express-session code often does
     res.redirect('/');
   }
-
-  @Get('me')
-  me(@Session() session: RequestSession) {
-    return { userId: session.meta?.userId };
-  }
 }
 
 describe('the engine under the review findings', () => {
@@ -99,7 +72,7 @@ describe('the engine under the review findings', () => {
   };
 
   beforeAll(async () => {
-    ({ app, http } = await startSessionApp(options, [ProbeController]));
+    ({ app, http } = await startSessionApp(options, [ProbeController, CartProbeController]));
   });
   afterAll(() => app?.close());
 
@@ -156,7 +129,10 @@ describe('a login refused because its cookie cannot be delivered', () => {
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    ({ app, http } = await startSessionApp({ cookie: { secure: true } }, [ProbeController]));
+    ({ app, http } = await startSessionApp({ cookie: { secure: true } }, [
+      ProbeController,
+      CartProbeController,
+    ]));
     (app.getHttpAdapter().getInstance() as { set(k: string, v: string): void }).set(
       'trust proxy',
       'loopback',
@@ -186,7 +162,7 @@ describe('with middleware in main.ts that sends the headers before end (compress
     const { Module } = await import('@nestjs/common');
     @Module({
       imports: [SessionModule.forRoot({ cookie: { secure: false }, globalGuard: true })],
-      controllers: [ProbeController],
+      controllers: [ProbeController, CartProbeController],
     })
     class AppModule {}
     app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false });

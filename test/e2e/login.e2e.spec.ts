@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Public, Session, SessionService, type RequestSession } from '../../lib/index.js';
 import { SESSION_STORE } from '../../lib/session.constants.js';
 import type { SessionStore } from '../../lib/stores/session-store.interface.js';
 import { inspectRedis } from '../support/redis-inspect.js';
+import { CartProbeController } from '../support/cart-probe.controller.js';
 import { startSessionApp } from '../support/session-test-app.js';
 import {
   login,
@@ -89,20 +90,6 @@ class EngineProbeController {
   constructor(private readonly sessions: SessionService) {}
 
   @Public()
-  @Post('cart/:item')
-  @HttpCode(200)
-  add(@Session() session: RequestSession, @Param('item') item: string) {
-    session.cart = [...(session.cart ?? []), item];
-    return { items: session.cart };
-  }
-
-  @Public()
-  @Get('cart')
-  cart(@Session('cart') cart: string[] | undefined) {
-    return { items: cart ?? [] };
-  }
-
-  @Public()
   @Post('login/:user')
   @HttpCode(200)
   async login(@Req() req: Request, @Param('user') user: string) {
@@ -127,11 +114,6 @@ class EngineProbeController {
     res.write('part one, ');
     setTimeout(() => res.end('part two'), 20);
   }
-
-  @Get('me')
-  me(@Session() session: RequestSession) {
-    return { userId: session.meta?.userId };
-  }
 }
 
 describe.each(['memory', 'redis'] as const)('the session engine (%s store)', (kind) => {
@@ -147,7 +129,7 @@ describe.each(['memory', 'redis'] as const)('the session engine (%s store)', (ki
         maxSessionBytes: 300,
         redis: kind === 'redis' ? { url: inject('redisUrl'), prefix } : undefined,
       },
-      [EngineProbeController],
+      [EngineProbeController, CartProbeController],
     ));
   });
   afterAll(() => app?.close());
@@ -260,6 +242,7 @@ describe('routes outside the cookie path', () => {
   beforeAll(async () => {
     ({ app, http } = await startSessionApp({ cookie: { secure: false, path: '/app' } }, [
       EngineProbeController,
+      CartProbeController,
     ]));
   });
   afterAll(() => app?.close());
