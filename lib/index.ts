@@ -28,12 +28,15 @@ export type {
   SessionSnapshot,
 } from './session-data.interface.js';
 export {
+  CrossSiteRequestException,
   SessionCookieUndeliverableException,
   SessionOptionsError,
   SessionRequiredException,
   SessionRevokedError,
+  SessionRevokedException,
   SessionStoreUnavailableException,
   SessionTooLargeError,
+  SessionTooLargeException,
 } from './session.errors.js';
 export type {
   SessionCookieOptions,

@@ -1,9 +1,21 @@
 import {
+  ForbiddenException,
+  type HttpException,
   InternalServerErrorException,
   PayloadTooLargeException,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
+
+/**
+ * GraphQL servers read a resolver error's `extensions`: the code clients switch on, and Apollo
+ * Server answers the request with `http.status` instead of 200. graphql-ws ignores `http`.
+ */
+function withGraphqlStatus<T extends HttpException>(exception: T, code?: string): T {
+  const http = { status: exception.getStatus() };
+  Object.defineProperty(exception, 'extensions', { value: code ? { code, http } : { http } });
+  return exception;
+}
 
 /** Thrown at startup when `SessionModule` options are invalid or insecure. */
 export class SessionOptionsError extends Error {
@@ -18,6 +30,7 @@ export class SessionStoreUnavailableException extends ServiceUnavailableExceptio
   constructor() {
     super('Session store unavailable, try again shortly');
     this.name = 'SessionStoreUnavailableException';
+    withGraphqlStatus(this);
   }
 }
 
@@ -45,28 +58,50 @@ export function errorMessage(err: unknown): string {
 }
 
 /** A session write refused because the session was revoked meanwhile; answers 401. */
-export class SessionRevokedError extends UnauthorizedException {
+export class SessionRevokedException extends UnauthorizedException {
   constructor() {
     super('Session revoked');
-    this.name = 'SessionRevokedError';
+    this.name = 'SessionRevokedException';
+    withGraphqlStatus(this, 'UNAUTHENTICATED');
   }
 }
+
+/** @deprecated Renamed {@link SessionRevokedException} (an HTTP exception); same class. */
+export const SessionRevokedError = SessionRevokedException;
+/** @deprecated Renamed {@link SessionRevokedException}. */
+export type SessionRevokedError = SessionRevokedException;
 
 /** Answers 401 when a route needs a logged-in session and the request has none. */
 export class SessionRequiredException extends UnauthorizedException {
   constructor(message = 'Authentication required') {
     super(message);
     this.name = 'SessionRequiredException';
+    withGraphqlStatus(this, 'UNAUTHENTICATED');
   }
 }
 
 /** A session write refused because the session data is over `maxSessionBytes`; answers 413. */
-export class SessionTooLargeError extends PayloadTooLargeException {
+export class SessionTooLargeException extends PayloadTooLargeException {
   constructor(
     readonly bytes: number,
     readonly maxBytes: number,
   ) {
     super(`Session data is ${bytes} bytes, over the ${maxBytes}-byte limit (maxSessionBytes)`);
-    this.name = 'SessionTooLargeError';
+    this.name = 'SessionTooLargeException';
+    withGraphqlStatus(this);
+  }
+}
+
+/** @deprecated Renamed {@link SessionTooLargeException} (an HTTP exception); same class. */
+export const SessionTooLargeError = SessionTooLargeException;
+/** @deprecated Renamed {@link SessionTooLargeException}. */
+export type SessionTooLargeError = SessionTooLargeException;
+
+/** Answers 403 when SameOriginGuard refuses a request or connection from another site. */
+export class CrossSiteRequestException extends ForbiddenException {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CrossSiteRequestException';
+    withGraphqlStatus(this, 'FORBIDDEN');
   }
 }

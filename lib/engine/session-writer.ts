@@ -6,7 +6,7 @@ import type { SessionMetadata } from '../session-data.interface.js';
 import {
   errorMessage,
   SessionCookieUndeliverableException,
-  SessionRevokedError,
+  SessionRevokedException,
   SessionStoreUnavailableException,
 } from '../session.errors.js';
 import type { SessionRecords } from '../stores/session-records.js';
@@ -70,7 +70,7 @@ export class SessionWriter {
       }
       // Loaded before a revocation whose tombstone has since expired: it is past its deadline.
       if (!isNew && state.meta && lifetime.expiredBy(state.meta, now)) {
-        throw new SessionRevokedError();
+        throw new SessionRevokedException();
       }
       meta = this.metaToStore(req, session, state, now);
       if (meta.userId !== undefined && !state.indexed) {
@@ -79,7 +79,7 @@ export class SessionWriter {
       if (!(await records.write(handleOf(state), meta, dataJson))) {
         const ip = transport.clientIp(req);
         events.emit('rejected', { handle: handleOf(state), reason: 'write-after-revoke', ip });
-        throw new SessionRevokedError();
+        throw new SessionRevokedException();
       }
     } catch (err) {
       // A new session indexed, or whose write may still land, must not outlive the failure.
@@ -106,7 +106,7 @@ export class SessionWriter {
         await this.retire(state);
         setSession(req, undefined);
         this.parts.cookies.unsend(context, cookieBefore);
-        throw new SessionRevokedError();
+        throw new SessionRevokedException();
       }
     }
     if (isNew || this.parts.policy.persistent(session.cookie.maxAge)) {
@@ -180,7 +180,7 @@ export class SessionWriter {
     ) {
       // Logins racing past the limit: the newest win, and this one was not among them.
       setSession(req, undefined);
-      throw new SessionRevokedError();
+      throw new SessionRevokedException();
     }
   }
 

@@ -6,6 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Request } from 'express';
+import { CrossSiteRequestException } from '../session.errors.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
 import type { IncomingMessage } from 'node:http';
@@ -43,11 +44,11 @@ export class SameOriginGuard implements CanActivate {
     const origin = req.get('origin');
     if (origin !== undefined) {
       if (this.isAllowedOrigin(origin, req)) return true;
-      throw new ForbiddenException('Cross-origin request refused');
+      throw new CrossSiteRequestException('Cross-origin request refused');
     }
     const site = req.get('sec-fetch-site');
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-      throw new ForbiddenException('Cross-site request refused');
+      throw new CrossSiteRequestException('Cross-site request refused');
     }
     return true;
   }
@@ -63,7 +64,7 @@ export class SameOriginGuard implements CanActivate {
     // A raw handshake has no Express protocol: the origin's host must be the one it came to.
     if (URL.canParse(origin) && new URL(origin).host === req.headers.host) return true;
     if (ws) return false;
-    throw new ForbiddenException('Cross-origin WebSocket refused');
+    throw new CrossSiteRequestException('Cross-origin WebSocket refused');
   }
 
   protected isAllowedOrigin(origin: string, req: Request): boolean {

@@ -1,6 +1,6 @@
 import type { SessionCipher } from '../crypto/session-cipher.js';
 import type { SessionMetadata } from '../session-data.interface.js';
-import { SessionTooLargeError } from '../session.errors.js';
+import { SessionTooLargeException } from '../session.errors.js';
 
 const POLLUTING_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const JSON_ARRAY_START = 0x5b; // '[': a plaintext record; an envelope starts with its version
@@ -35,10 +35,11 @@ export type Decoded<T> = { value: T } | { failure: 'undecryptable' | 'malformed'
 export class SessionRecordCodec {
   constructor(private readonly options: RecordCodecOptions) {}
 
-  /** Throws SessionTooLargeError when the data is over `maxBytes`. */
+  /** Throws SessionTooLargeException when the data is over `maxBytes`. */
   encode(meta: SessionMetadata, dataJson: string, handle: string): Buffer {
     const bytes = Buffer.byteLength(dataJson);
-    if (bytes > this.options.maxBytes) throw new SessionTooLargeError(bytes, this.options.maxBytes);
+    if (bytes > this.options.maxBytes)
+      throw new SessionTooLargeException(bytes, this.options.maxBytes);
     const json = Buffer.from(`[${metaJson(meta)},${dataJson}]`);
     return this.options.cipher ? this.options.cipher.encrypt(json, handle) : json;
   }

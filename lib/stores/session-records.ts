@@ -1,6 +1,6 @@
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import type { SessionMetadata } from '../session-data.interface.js';
-import { SessionRevokedError } from '../session.errors.js';
+import { SessionRevokedException } from '../session.errors.js';
 import type { SessionRecordCodec, StoredSession } from './session-record.codec.js';
 import type { SessionStore } from './session-store.interface.js';
 
@@ -37,13 +37,13 @@ export class SessionRecords {
 
   /**
    * Writes the session unless it was revoked meanwhile (resolves false: a write-back refused);
-   * SessionRevokedError (401) when it is past its deadline, SessionTooLargeError (413) when its
+   * SessionRevokedException (401) when it is past its deadline, SessionTooLargeException (413) when its
    * data is over the limit.
    */
   async write(handle: string, meta: SessionMetadata, dataJson: string): Promise<boolean> {
     const now = Date.now();
     const record = this.codec.encode(meta, dataJson, handle);
-    if (this.lifetime.expiredBy(meta, now) !== undefined) throw new SessionRevokedError();
+    if (this.lifetime.expiredBy(meta, now) !== undefined) throw new SessionRevokedException();
     return this.store.writeUnlessRevoked(handle, record, this.lifetime.recordTtl(meta, now));
   }
 

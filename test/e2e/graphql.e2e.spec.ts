@@ -56,8 +56,8 @@ describe.each(['memory', 'redis'] as const)('GraphQL in the sample, on the %s st
     await Promise.all([a?.close(), b === a ? undefined : b?.close(), brief?.close()]);
   });
 
-  it('answers `me` without a session with UNAUTHENTICATED and no data (HTTP 200)', async () => {
-    const res = await graphql(a, ME).expect(200);
+  it('answers `me` without a session with UNAUTHENTICATED, no data and HTTP 401', async () => {
+    const res = await graphql(a, ME).expect(401);
     expect(res.body.data).toBeNull();
     expect(res.body.errors).toEqual(refused('UNAUTHENTICATED', 'Authentication required'));
   });
@@ -101,15 +101,14 @@ describe.each(['memory', 'redis'] as const)('GraphQL in the sample, on the %s st
     expect(res.body).toEqual({ data: { logout: true } });
     expect(setCookies(res).join()).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
     for (const sample of new Set([a, b])) {
-      expect((await graphql(sample, ME, { cookie })).body.errors).toEqual(
-        refused('UNAUTHENTICATED'),
-      );
+      const refusal = await graphql(sample, ME, { cookie }).expect(401);
+      expect(refusal.body.errors).toEqual(refused('UNAUTHENTICATED'));
     }
   });
 
-  it('refuses a cross-site mutation with FORBIDDEN and does nothing', async () => {
+  it('refuses a cross-site mutation with FORBIDDEN (HTTP 403) and does nothing', async () => {
     const cookie = await login(a);
-    const res = await graphql(a, LOGOUT, { cookie, origin: 'https://evil.example' });
+    const res = await graphql(a, LOGOUT, { cookie, origin: 'https://evil.example' }).expect(403);
     expect(res.body.data).toBeNull();
     expect(res.body.errors).toEqual(refused('FORBIDDEN', 'Cross-origin request refused'));
     expect(setCookies(res)).toEqual([]);
@@ -124,7 +123,7 @@ describe.each(['memory', 'redis'] as const)('GraphQL in the sample, on the %s st
       expect((await graphql(brief, ME, { cookie })).body.data?.me.username).toBe('alice');
     }
     await sleep(IDLE + 200);
-    const res = await graphql(brief, ME, { cookie });
+    const res = await graphql(brief, ME, { cookie }).expect(401);
     expect(res.body.errors).toEqual(refused('UNAUTHENTICATED', 'Session expired (idle timeout)'));
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionEvents, SessionRevokedError, SessionTooLargeError } from '../../lib/index.js';
+import { SessionEvents, SessionRevokedException, SessionTooLargeException } from '../../lib/index.js';
 import { SessionLifetime } from '../../lib/lifetime/session-lifetime.js';
 import { MemorySessionStore } from '../../lib/stores/memory-session.store.js';
 import { SessionRecordCodec } from '../../lib/stores/session-record.codec.js';
@@ -62,7 +62,7 @@ describe('SessionRecords on the memory store', () => {
     const now = Date.now();
     await expect(
       r.write('a', { createdAt: now, lastActivityAt: now - IDLE }, '{}'),
-    ).rejects.toThrow(SessionRevokedError);
+    ).rejects.toThrow(SessionRevokedException);
     expect(await r.load('a')).toEqual({ missing: 'unknown' });
     await store.close();
   });
@@ -83,7 +83,7 @@ describe('SessionRecords on the memory store', () => {
     await r.write('a', meta, JSON.stringify({ cart: ['x'.repeat(40)] }));
     await expect(
       r.write('b', stamps(), JSON.stringify({ cart: ['x'.repeat(80)] })),
-    ).rejects.toThrow(SessionTooLargeError);
+    ).rejects.toThrow(SessionTooLargeException);
     await store.close();
   });
 
