@@ -4,18 +4,11 @@ import type { LoggerService } from '@nestjs/common';
 import { routeProblems } from './route-options.js';
 import type { SessionModuleOptions } from '../session-module-options.interface.js';
 import { SessionOptionsError } from '../session.errors.js';
-import { SESSION_DEFAULTS, type ResolvedSessionOptions } from './resolved-session-options.js';
+import { SESSION_DEFAULTS } from './session-defaults.js';
+import { TRANSFORMED_OPTIONS, type ResolvedSessionOptions } from './resolved-session-options.js';
 import { parseEncryptionKeys } from '../crypto/encryption-keys.js';
-import {
-  RedisClusterOptionsSchema,
-  RedisOptionsSchema,
-  RedisSentinelOptionsSchema,
-} from './redis-options.schema.js';
-import {
-  CookieOptionsSchema,
-  MigrationOptionsSchema,
-  SessionOptionsSchema,
-} from './session-options.schema.js';
+import { toSchemaInstance } from './nested-options.js';
+import { SessionOptionsSchema } from './session-options.schema.js';
 import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
 
 const OPT_OUT = 'dangerouslyAllowInsecureProductionConfig';
@@ -32,14 +25,17 @@ export function resolveSessionOptions(
 ): ResolvedSessionOptions {
   const schemaProblems = validateShape(options);
   if (schemaProblems.length > 0) throw new SessionOptionsError(schemaProblems);
-  const encryption = parseEncryptionKeys(options.encryptionKeys ?? []);
+  const given = defined(options);
+  const encryption = parseEncryptionKeys(given.encryptionKeys ?? []);
   if (encryption.problems.length > 0) throw new SessionOptionsError(encryption.problems);
 
+  // A copy, so that no app can change another's defaults through its resolved options.
+  const defaults = structuredClone(SESSION_DEFAULTS);
   const production = nodeEnv === 'production';
-  const cookie = { ...SESSION_DEFAULTS.cookie, ...defined(options.cookie) };
-  const insecure = insecureChoices(options, cookie);
+  const cookie = { ...defaults.cookie, ...defined(given.cookie) };
+  const insecure = insecureChoices(given, cookie);
   if (production && insecure.length > 0) {
-    if (options[OPT_OUT] !== true) {
+    if (given[OPT_OUT] !== true) {
       throw new SessionOptionsError(
         insecure.map(
           (p) =>
@@ -55,8 +51,8 @@ export function resolveSessionOptions(
     }
   }
 
-  const cookieNames = resolveCookieNames(options.name, cookie);
-  let secrets = toArray(options.secret);
+  const cookieNames = resolveCookieNames(given.name, cookie);
+  let secrets = toArray(given.secret);
   if (secrets.length === 0) {
     logger.warn(
       'No session `secret` given: using a random one. Sessions will not survive a restart or be shared ' +
@@ -66,22 +62,15 @@ export function resolveSessionOptions(
   }
 
   return {
+    // Every other option: as given, or its default.
+    ...omit(defaults, TRANSFORMED_OPTIONS),
+    ...omit(given, TRANSFORMED_OPTIONS),
     secrets,
     cookieNames,
     cookie,
-    idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
-    absoluteTimeout: options.absoluteTimeout ?? SESSION_DEFAULTS.absoluteTimeout,
-    renewalFraction: options.renewalFraction ?? SESSION_DEFAULTS.renewalFraction,
-    maxSessionsPerUser: options.maxSessionsPerUser,
-    globalGuard: options.globalGuard ?? SESSION_DEFAULTS.globalGuard,
-    globalInterceptor: options.globalInterceptor ?? SESSION_DEFAULTS.globalInterceptor,
-    redis: options.redis ? { ...SESSION_DEFAULTS.redis, ...defined(options.redis) } : undefined,
+    redis: given.redis ? { ...defaults.redis, ...defined(given.redis) } : undefined,
     encryptionKeys: encryption.keys,
-    maxSessionBytes: options.maxSessionBytes ?? SESSION_DEFAULTS.maxSessionBytes,
-    migration: options.migration ?? {},
-    allowedOrigins: options.allowedOrigins ?? [],
-    forRoutes: options.forRoutes ?? [...SESSION_DEFAULTS.forRoutes],
-    exclude: options.exclude ?? [],
+    migration: { ...defaults.migration, ...defined(given.migration) },
   };
 }
 
@@ -89,20 +78,7 @@ function validateShape(options: SessionModuleOptions): string[] {
   if (options === null || typeof options !== 'object') {
     return [`options must be an object, got ${describe(options)}`];
   }
-  const schema = Object.assign(new SessionOptionsSchema(), options);
-  if (isPlainObject(options.cookie))
-    schema.cookie = Object.assign(new CookieOptionsSchema(), options.cookie);
-  if (isPlainObject(options.redis)) {
-    const redis = Object.assign(new RedisOptionsSchema(), options.redis);
-    if (isPlainObject(redis.cluster))
-      redis.cluster = Object.assign(new RedisClusterOptionsSchema(), redis.cluster);
-    if (isPlainObject(redis.sentinel))
-      redis.sentinel = Object.assign(new RedisSentinelOptionsSchema(), redis.sentinel);
-    schema.redis = redis;
-  }
-  if (isPlainObject(options.migration)) {
-    schema.migration = Object.assign(new MigrationOptionsSchema(), options.migration);
-  }
+  const schema = toSchemaInstance(SessionOptionsSchema, options);
   const errors = validateSync(schema, {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -216,6 +192,12 @@ function defined<T extends object>(options: T | undefined): Partial<T> {
   return Object.fromEntries(
     Object.entries(options ?? {}).filter(([, value]) => value !== undefined && value !== null),
   ) as Partial<T>;
+}
+
+function omit<T extends object, K extends PropertyKey>(options: T, keys: readonly K[]): Omit<T, K> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([key]) => !keys.includes(key as K)),
+  ) as Omit<T, K>;
 }
 
 function toArray(secret: string | string[] | undefined): string[] {

@@ -1,71 +1,61 @@
 import type { EncryptionKey } from '../crypto/encryption-keys.js';
-import type { SessionRedisClient } from '../redis/redis-connection.js';
 import type {
+  SessionCookieOptions,
   SessionMigrationOptions,
-  SessionRedisClusterOptions,
-  SessionRedisSentinelOptions,
-  SessionRoute,
+  SessionModuleOptions,
+  SessionRedisOptions,
 } from '../session-module-options.interface.js';
+import type { SESSION_DEFAULTS } from './session-defaults.js';
+
+/** `T` with every option that has a default in `D` always present. */
+type WithDefaults<T, D> = Omit<T, keyof D> & Required<Pick<T, Extract<keyof D, keyof T>>>;
+
+/** @internal Options the resolver turns into something else (another name or type). */
+export const TRANSFORMED_OPTIONS = [
+  'secret',
+  'name',
+  'cookie',
+  'redis',
+  'encryptionKeys',
+  'migration',
+  'dangerouslyAllowInsecureProductionConfig',
+] as const satisfies readonly (keyof SessionModuleOptions)[];
+
+/** The `cookie` options with their defaults filled in. */
+export interface ResolvedCookieOptions extends WithDefaults<
+  SessionCookieOptions,
+  typeof SESSION_DEFAULTS.cookie
+> {}
+
+/** The `redis` options with their defaults filled in. */
+export interface ResolvedRedisOptions extends WithDefaults<
+  SessionRedisOptions,
+  typeof SESSION_DEFAULTS.redis
+> {}
+
+/** The `migration` options with their defaults filled in. */
+export interface ResolvedMigrationOptions extends WithDefaults<
+  SessionMigrationOptions,
+  typeof SESSION_DEFAULTS.migration
+> {}
 
 /**
  * The options after validation, with every default filled in, as `@InjectSessionOptions()` gives
- * them (e.g. to a subclass of SameOriginGuard).
+ * them (e.g. to a subclass of SameOriginGuard). Options not named below are as given, or their
+ * default.
  */
-export interface ResolvedSessionOptions {
+export interface ResolvedSessionOptions extends WithDefaults<
+  Omit<SessionModuleOptions, (typeof TRANSFORMED_OPTIONS)[number]>,
+  typeof SESSION_DEFAULTS
+> {
   /** Newest first: the first signs, all verify. */
   secrets: string[];
   /** Cookie name on requests seen as HTTPS, and on plain HTTP when `secure` is `'auto'`. */
   cookieNames: { secure: string; plain: string };
-  cookie: {
-    secure: boolean | 'auto';
-    httpOnly: boolean;
-    sameSite: 'lax' | 'strict' | 'none';
-    path: string;
-    domain?: string;
-    maxAge?: number;
-  };
-  idleTimeout: number;
-  absoluteTimeout: number;
-  renewalFraction: number;
-  maxSessionsPerUser?: number;
-  globalGuard: boolean;
-  globalInterceptor: boolean;
-  redis?: {
-    url?: string;
-    cluster?: SessionRedisClusterOptions;
-    sentinel?: SessionRedisSentinelOptions;
-    client?: SessionRedisClient;
-    prefix: string;
-    commandTimeout: number;
-    connectTimeout: number;
-    maxQueuedCommands: number;
-    revocationReplicas: number;
-  };
+  cookie: ResolvedCookieOptions;
+  /** Absent when sessions live in the in-memory store. */
+  redis?: ResolvedRedisOptions;
   /** Derived data-encryption keys, newest first; empty when data is stored in plaintext. */
   encryptionKeys: EncryptionKey[];
-  maxSessionBytes: number;
-  migration: SessionMigrationOptions;
-  allowedOrigins: string[];
-  forRoutes: SessionRoute[];
-  exclude: SessionRoute[];
+  migration: ResolvedMigrationOptions;
 }
-
-/** @internal Defaults in one place. */
-export const SESSION_DEFAULTS = {
-  name: 'sid',
-  cookie: { secure: true, httpOnly: true, sameSite: 'lax', path: '/' },
-  idleTimeout: 30 * 60 * 1000,
-  absoluteTimeout: 8 * 60 * 60 * 1000,
-  renewalFraction: 0.1,
-  globalGuard: false,
-  globalInterceptor: true,
-  redis: {
-    prefix: 'session:',
-    commandTimeout: 2000,
-    connectTimeout: 2000,
-    maxQueuedCommands: 1000,
-    revocationReplicas: 0,
-  },
-  maxSessionBytes: 8192,
-  forRoutes: ['{*path}'],
-} as const;

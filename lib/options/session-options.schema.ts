@@ -3,7 +3,6 @@ import {
   IsArray,
   IsString,
   IsBoolean,
-  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
@@ -13,7 +12,15 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import type { SessionCookieOptions } from '../session-module-options.interface.js';
+import type {
+  SessionCookieOptions,
+  SessionMigrationOptions,
+  SessionRedisOptions,
+  SessionRoute,
+} from '../session-module-options.interface.js';
+import { CookieOptionsSchema } from './cookie-options.schema.js';
+import { MigrationOptionsSchema } from './migration-options.schema.js';
+import { NestedOptions } from './nested-options.js';
 import { RedisOptionsSchema } from './redis-options.schema.js';
 
 const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -23,62 +30,19 @@ const isSecret = (value: unknown): boolean =>
     value.length > 0 &&
     value.every((s) => typeof s === 'string' && s.length > 0));
 
-const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
-
-/** @internal class-validator shape of `cookie`. */
-export class CookieOptionsSchema implements SessionCookieOptions {
-  @IsOptional()
-  @IsIn([true, false, 'auto'], { message: "must be true, false or 'auto'" })
-  secure?: boolean | 'auto';
-
-  @IsOptional()
-  @IsBoolean({ message: 'must be a boolean' })
-  httpOnly?: boolean;
-
-  @IsOptional()
-  @IsIn(['lax', 'strict', 'none'], { message: "must be 'lax' or 'strict'" })
-  sameSite?: 'lax' | 'strict' | 'none';
-
-  @IsOptional()
-  @Matches(/^\/[\x21-\x3a\x3c-\x7e]*$/, {
-    message: "must start with '/' and hold no ';' or spaces",
-  })
-  path?: string;
-
-  @IsOptional()
-  @Matches(/^[a-z0-9.-]+$/i, { message: 'must be a bare host name such as example.com' })
-  domain?: string;
-
-  @IsOptional()
-  @IsInt({ message: 'must be a whole number of milliseconds' })
-  @Min(1000, { message: 'must be at least 1000 ms' })
-  @Max(ONE_YEAR_MS, { message: 'must be at most one year' })
-  maxAge?: number;
-}
-
-/** @internal class-validator shape of `migration`. */
-export class MigrationOptionsSchema {
-  @IsOptional()
-  @Matches(/^[\w:.-]{1,64}$/, { message: "must be a key prefix such as 'sess:'" })
-  connectRedisPrefix?: string;
-
-  @IsOptional()
-  @ValidateBy({
-    name: 'isFunction',
-    validator: {
-      validate: (value: unknown) => typeof value === 'function',
-      defaultMessage: () => 'must be a function of the legacy session returning the user ID',
-    },
-  })
-  connectRedisUserId?: unknown;
-
-  @IsOptional()
-  @IsBoolean({ message: 'must be a boolean' })
-  acceptPlaintextRecords?: boolean;
-}
-
-/** @internal class-validator shape of the whole options object. */
+/**
+ * Every option of `SessionModule.forRoot()`, each declared, documented (with its `@default`,
+ * whose value lives in SESSION_DEFAULTS) and validated here once; nested objects of options have
+ * schemas of their own. The package exports this shape as `SessionModuleOptions`; the class
+ * itself is not exported. docs/options.md says more about each option.
+ */
 export class SessionOptionsSchema {
+  /**
+   * Secret(s) that sign the session cookie, so no one can forge an ID the module would accept;
+   * each at least 32 random bytes. An array rotates them: the first signs, all verify. Required
+   * in production.
+   * @default none (outside production, a random one per process, with a warning)
+   */
   @IsOptional()
   @ValidateBy({
     name: 'isSecret',
@@ -90,63 +54,129 @@ export class SessionOptionsSchema {
   })
   secret?: string | string[];
 
+  /**
+   * Cookie name, sent as `__Host-<name>` whenever the cookie is Secure, has path `/` and no
+   * domain, so a sibling subdomain or a plain-HTTP page cannot set it. A name given with a
+   * `__Host-` or `__Secure-` prefix is used as is, and the browser's rules for it are checked at
+   * startup.
+   * @default 'sid'
+   */
   @IsOptional()
   @Matches(COOKIE_NAME_TOKEN, { message: 'must be a cookie name token (letters, digits, -_.)' })
   name?: string;
 
+  /** Cookie policy. Every field has a secure default. */
   @IsOptional()
   @ValidateNested()
-  cookie?: CookieOptionsSchema;
+  @NestedOptions(() => CookieOptionsSchema)
+  cookie?: SessionCookieOptions;
 
+  /**
+   * Idle timeout in milliseconds: a session unused this long expires, enforced on the server
+   * from the session's own activity stamp, whatever the cookie or a client says.
+   * @default 1800000 (30 minutes)
+   */
   @IsOptional()
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1000, { message: 'must be at least 1000 ms' })
   idleTimeout?: number;
 
+  /**
+   * Absolute lifetime in milliseconds from login, however active the session: continuous use
+   * (or a stolen cookie kept busy) cannot keep it alive past this. Not shorter than `idleTimeout`.
+   * @default 28800000 (8 hours)
+   */
   @IsOptional()
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1000, { message: 'must be at least 1000 ms' })
   absoluteTimeout?: number;
 
+  /**
+   * Sliding renewal: a session's activity stamp and TTL are rewritten only once this fraction of
+   * the idle window has passed since the last renewal, so read-only requests cost no write. The
+   * effective idle timeout is then between `(1 - renewalFraction) * idleTimeout` and
+   * `idleTimeout`. Between 0.01 and 0.5.
+   * @default 0.1
+   */
   @IsOptional()
   @IsNumber({}, { message: 'must be a number' })
   @Min(0.01, { message: 'must be at least 0.01' })
   @Max(0.5, { message: 'must be at most 0.5 (at 1 no activity would ever extend a session)' })
   renewalFraction?: number;
 
+  /**
+   * At most this many live sessions per user: a login beyond it revokes the user's oldest
+   * sessions (by creation time).
+   * @default none (no limit)
+   */
   @IsOptional()
   @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
   maxSessionsPerUser?: number;
 
+  /**
+   * Apply RevokedSessionGuard to every route (mark open routes with `@Public()`). Off, put
+   * `@UseGuards(RevokedSessionGuard)` on the routes that need a logged-in session.
+   * @default false
+   */
   @IsOptional()
   @IsBoolean({ message: 'must be a boolean' })
   globalGuard?: boolean;
 
+  /**
+   * Apply IdleTimeoutInterceptor (401 "Session expired") to every route. Set `false` to apply it
+   * per route with `@UseInterceptors(IdleTimeoutInterceptor)`; timeouts and renewal are enforced
+   * either way.
+   * @default true
+   */
   @IsOptional()
   @IsBoolean({ message: 'must be a boolean' })
   globalInterceptor?: boolean;
 
+  /**
+   * Redis store, shared by every instance of the app.
+   * @default none (the embedded in-memory store: per process, lost on restart)
+   */
   @IsOptional()
   @ValidateNested()
-  redis?: RedisOptionsSchema;
+  @NestedOptions(() => RedisOptionsSchema)
+  redis?: SessionRedisOptions;
 
+  /**
+   * Keys that encrypt session data at rest with AES-256-GCM, newest first: the first encrypts,
+   * all decrypt, so a key can be rotated in without logging anyone out, and retired later (its
+   * sessions then read as logged out). Each is `[<keyId>:]<base64 of 32 random bytes>`
+   * (`openssl rand -base64 32`); without a key ID one is derived from the key. Keep them apart
+   * from `secret`.
+   * @default none (stored in plaintext; a warning in production)
+   */
   @IsOptional()
   @IsArray({ message: 'must be an array of keys, newest first' })
   @ArrayNotEmpty({ message: 'must hold at least one key' })
   @IsString({ each: true, message: 'must hold only strings' })
   encryptionKeys?: string[];
 
+  /**
+   * Largest session, in bytes of JSON, a write may store; a larger one is refused (413).
+   * @default 8192
+   */
   @IsOptional()
   @IsInt({ message: 'must be a whole number of bytes' })
   @Min(256, { message: 'must be at least 256' })
   @Max(1_048_576, { message: 'must be at most 1048576' })
   maxSessionBytes?: number;
 
+  /** Moving sessions from connect-redis or from before encryption. */
   @IsOptional()
   @ValidateNested()
-  migration?: MigrationOptionsSchema;
+  @NestedOptions(() => MigrationOptionsSchema)
+  migration?: SessionMigrationOptions;
 
+  /**
+   * Origins besides the app's own (`<protocol>://<host>` of the request) that SameOriginGuard
+   * accepts state-changing requests from, e.g. `['https://admin.example.com']`.
+   * @default [] (the app's own origin only)
+   */
   @IsOptional()
   @IsArray({ message: 'must be an array of origins' })
   @Matches(/^https?:\/\/[^/\s]+$/, {
@@ -155,14 +185,29 @@ export class SessionOptionsSchema {
   })
   allowedOrigins?: string[];
 
+  /**
+   * Routes with session handling. Elsewhere (and outside `cookie.path`) a request has no
+   * session: `@Session()` and the guard answer 401 there.
+   * @default ['{*path}'] (every route)
+   */
   @IsOptional()
   @IsArray({ message: 'must be an array of routes' })
-  forRoutes?: unknown[];
+  forRoutes?: SessionRoute[];
 
+  /**
+   * Routes without session handling, such as a health check: no store read there.
+   * @default []
+   */
   @IsOptional()
   @IsArray({ message: 'must be an array of routes' })
-  exclude?: unknown[];
+  exclude?: SessionRoute[];
 
+  /**
+   * Accept in production what is otherwise refused there (no or weak secret, non-Secure or
+   * script-readable cookie, `SameSite=None`). Every start then logs a warning. Never set it
+   * lightly.
+   * @default false
+   */
   @IsOptional()
   @IsBoolean({ message: 'must be a boolean' })
   dangerouslyAllowInsecureProductionConfig?: boolean;
