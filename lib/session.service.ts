@@ -11,7 +11,10 @@ import type {
 } from './session-service.interfaces.js';
 import { SessionRequiredException } from './session.errors.js';
 import { requireSession } from './session-access.js';
-import { SESSION_STORE } from './session.constants.js';
+import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
+import { passportLoggedOut } from './engine/passport-login.js';
+import { isSameOriginHandshake } from './guards/handshake-origin.js';
+import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import type { SessionStore, SessionStoreKind } from './stores/session-store.interface.js';
 import { UserSessionIndex } from './user-session-index.js';
 
@@ -29,6 +32,7 @@ export class SessionService {
     private readonly engine: SessionEngine,
     private readonly index: UserSessionIndex,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
+    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
   ) {}
 
   /** Which store holds the sessions. */
@@ -90,6 +94,23 @@ export class SessionService {
    */
   sessionOf(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
     return this.engine.reader.inspect(req);
+  }
+
+  /**
+   * Whether a WebSocket connection may open, decided once when it opens (Nest runs guards per
+   * message, not then): its handshake must come from this app's origin or `allowedOrigins`
+   * (cross-site WebSocket hijacking) and its cookie must name a logged-in session, read from the
+   * store now — not expired, logged out, revoked or ended by Passport. Resolves that session, or
+   * `undefined` to refuse. Never rejects (a store failure refuses): Nest does not await
+   * `handleConnection`, so a rejection there would be unhandled.
+   */
+  async acceptConnection(handshake: IncomingMessage): Promise<SessionSnapshot | undefined> {
+    if (!isSameOriginHandshake(handshake, this.options.allowedOrigins)) return undefined;
+    const session = await this.sessionOf(handshake).catch(() => undefined);
+    if (session?.userId === undefined || passportLoggedOut(session.data, session.userId)) {
+      return undefined;
+    }
+    return session;
   }
 
   /** The current session's handle and times, or `undefined` for a session never saved. */

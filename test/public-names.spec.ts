@@ -8,8 +8,8 @@ const DEPRECATED_ALIASES: Record<string, string> = {
   SessionTooLargeError: 'SessionTooLargeException',
 };
 
-const exportedErrors = Object.entries(api).filter(
-  (entry): entry is [string, new (...args: never[]) => Error] =>
+const exportedErrors = Object.entries(api as Record<string, unknown>).filter(
+  (entry): entry is [string, abstract new (...args: never[]) => Error] =>
     typeof entry[1] === 'function' && entry[1].prototype instanceof Error,
 );
 

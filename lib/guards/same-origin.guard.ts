@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { CrossSiteRequestException } from '../session.errors.js';
+import { isSameOriginHandshake } from './handshake-origin.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
 import type { IncomingMessage } from 'node:http';
@@ -59,10 +60,7 @@ export class SameOriginGuard implements CanActivate {
    * WsException messages), `false`: Nest's `Forbidden resource`.
    */
   protected checkHandshake(req: IncomingMessage, ws = false): boolean {
-    const origin = req.headers.origin;
-    if (origin === undefined || this.options.allowedOrigins.includes(origin)) return true;
-    // A raw handshake has no Express protocol: the origin's host must be the one it came to.
-    if (URL.canParse(origin) && new URL(origin).host === req.headers.host) return true;
+    if (isSameOriginHandshake(req, this.options.allowedOrigins)) return true;
     if (ws) return false;
     throw new CrossSiteRequestException('Cross-origin WebSocket refused');
   }

@@ -4,9 +4,8 @@ import {
   WebSocketGateway,
   type OnGatewayInit,
 } from '@nestjs/websockets';
-import { Public, Session, type RequestSession } from 'nestjs-secure-session';
+import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
-import { HandshakeGuard } from './handshake.guard.js';
 
 /** What the sample keeps on a connection: the handle of the session it opened with. */
 interface ConnectionData {
@@ -25,7 +24,7 @@ export interface WhoAmI {
 /**
  * The sample's socket.io namespace `/realtime`, on the app's own HTTP server (so the handshake
  * carries the session cookie). A connection opens only from this site with a logged-in session
- * (HandshakeGuard); then every message but the `@Public()` ones passes the app's global
+ * (SessionService.acceptConnection); then every message but the `@Public()` ones passes the app's global
  * RevokedSessionGuard, which reads the session from the store again. When the session is logged
  * out, revoked or expires, on any instance, the module closes its connections (close code 4401,
  * "Session ended").
@@ -35,13 +34,13 @@ export interface WhoAmI {
  */
 @WebSocketGateway({ namespace: 'realtime', transports: ['websocket'] })
 export class RealtimeGateway implements OnGatewayInit<Connections> {
-  constructor(private readonly handshakes: HandshakeGuard) {}
+  constructor(private readonly sessions: SessionService) {}
 
   afterInit(connections: Connections): void {
     // socket.io middleware runs before a connection is accepted: a refused client gets a
     // `connect_error` and no handler ever sees it.
     connections.use((client, next) => {
-      void this.handshakes.loggedInSession(client.request).then((session) => {
+      void this.sessions.acceptConnection(client.request).then((session) => {
         if (!session) return next(new Error('Unauthorized'));
         client.data.sessionHandle = session.id;
         next();

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { HandshakeGuard } from './handshake.guard.js';
 import { RealtimeGateway } from './realtime.gateway.js';
 
 /**
  * The sample's WebSocket endpoint (socket.io, namespace `/realtime`). It injects SessionService,
  * so SessionModule is registered with `isGlobal: true`.
  */
-@Module({ providers: [HandshakeGuard, RealtimeGateway] })
+@Module({ providers: [RealtimeGateway] })
 export class RealtimeModule {}

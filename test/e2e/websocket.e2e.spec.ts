@@ -18,7 +18,6 @@ import {
   SessionService,
   type RequestSession,
 } from '../../lib/index.js';
-import { HandshakeGuard } from '../../sample/realtime/handshake.guard.js';
 import {
   handleOf,
   login,
@@ -237,10 +236,10 @@ class WsAuthController {
 
 @WebSocketGateway({ path: '/ws' })
 class PlainWsGateway implements OnGatewayConnection {
-  constructor(private readonly handshakes: HandshakeGuard) {}
+  constructor(private readonly sessions: SessionService) {}
 
   async handleConnection(client: WebSocket, handshake: IncomingMessage): Promise<void> {
-    if (!(await this.handshakes.loggedInSession(handshake))) client.close(1008, 'Unauthorized');
+    if (!(await this.sessions.acceptConnection(handshake))) client.close(1008, 'Unauthorized');
   }
 
   @SubscribeMessage('whoami')
@@ -264,7 +263,7 @@ class PlainWsGateway implements OnGatewayConnection {
     }),
   ],
   controllers: [WsAuthController],
-  providers: [HandshakeGuard, PlainWsGateway, { provide: APP_GUARD, useExisting: SameOriginGuard }],
+  providers: [PlainWsGateway, { provide: APP_GUARD, useExisting: SameOriginGuard }],
 })
 class PlainWsAppModule {}
 
