@@ -16,6 +16,8 @@ import { SAMPLE_CONFIG, SampleConfigModule } from './config/sample-config.module
 import { SampleGraphqlModule } from './graphql/sample-graphql.module.js';
 import { HealthController } from './health/health.controller.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { AssetsController } from './web/assets.controller.js';
+import { WebFormsController } from './web/web-forms.controller.js';
 import { WebController } from './web/web.controller.js';
 
 /** Turns the sample's environment into SessionModule options. */
@@ -52,7 +54,10 @@ function redisOf(config: SampleConfig): SessionModuleOptions['redis'] {
   return undefined;
 }
 
-/** The sample application: login, logout, the current user and an anonymous cart. */
+/**
+ * The sample application: login, logout, the current user and their sessions, an anonymous cart,
+ * and the pages and forms a browser uses them through.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: SampleConfig): DynamicModule {
@@ -71,7 +76,14 @@ export class AppModule {
         SampleGraphqlModule,
         RealtimeModule,
       ],
-      controllers: [AuthController, CartController, HealthController, WebController],
+      controllers: [
+        AuthController,
+        CartController,
+        HealthController,
+        WebController,
+        WebFormsController,
+        AssetsController,
+      ],
       // No state-changing request from another site, on any route.
       providers: [
         SessionAuditService,

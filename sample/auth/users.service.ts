@@ -20,7 +20,8 @@ interface StoredUser extends AuthenticatedUser {
 }
 
 const HASH_BYTES = 32;
-const DEMO_USERS = [
+/** The sample's users and their passwords, which the sign-in page shows: a demo, not a directory. */
+export const DEMO_USERS: readonly (AuthenticatedUser & { password: string })[] = [
   { id: '1', username: 'alice', password: 'alice-password' },
   { id: '2', username: 'bob', password: 'bob-password' },
 ];

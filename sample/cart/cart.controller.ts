@@ -1,4 +1,13 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Redirect,
+  Req,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
 import { AddItemDto } from './add-item.dto.js';
@@ -30,5 +39,16 @@ export class CartController {
     // Saved before answering, so a store failure is a 503 rather than a silently lost item.
     await this.sessions.save(req);
     return { items: session.cart };
+  }
+
+  /** The sign-in page's form (`item=...`, urlencoded): adds the item, then 303 back to `/`. */
+  @Post('add')
+  @Redirect('/', 303)
+  async addFromForm(
+    @Body() body: AddItemDto,
+    @Session() session: RequestSession,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.add(body, session, req);
   }
 }

@@ -1,62 +1,63 @@
-/** The sample's two HTML pages, small enough to read at a glance. No user input is echoed raw. */
+/**
+ * The sample's sign-in and signed-out pages, rendered on the server. They work without
+ * JavaScript: every form posts to a same-origin route that answers with a redirect, and no
+ * credential or session value ever goes into a URL. Nothing a user typed is echoed.
+ */
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Text made safe to put in HTML, as element content or a quoted attribute value. */
+export const escape = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const layout = (title: string, body: string) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
-<body>${body}</body></html>`;
+/**
+ * A whole page. No inline script or style (the Content-Security-Policy forbids both): scripts and
+ * the stylesheet are files under /assets, from this origin.
+ */
+export const layout = (
+  title: string,
+  body: string,
+  scripts: string[] = [],
+): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)}</title>
+<link rel="stylesheet" href="/assets/sample.css">
+${scripts.map((src) => `<script src="${escape(src)}" defer></script>`).join('\n')}
+</head>
+<body><main>${body}</main></body></html>`;
 
-/** The sign-in page: an anonymous cart and a login form, both talking JSON to the API. */
-export const signInPage = layout(
-  'Sign in',
-  `<h1>Sign in</h1>
-<form id="cart"><input name="item" placeholder="Item" required> <button>Add to cart</button></form>
-<p>Cart: <span id="items">(empty)</span></p>
-<form id="login">
-  <input name="username" placeholder="Username" autocomplete="username" required>
-  <input name="password" type="password" placeholder="Password" autocomplete="current-password" required>
+/** What a failed form says, by the fixed code its redirect carries (`/?error=<code>`). */
+const ERRORS: Record<string, string> = {
+  'sign-in-failed': 'Sign-in failed: wrong user name or password.',
+};
+
+/** The sign-in page: the anonymous cart (carried into the session on sign-in) and the login form. */
+export function signInPage(
+  items: string[],
+  demoUsers: { username: string; password: string }[],
+  errorCode?: string,
+): string {
+  const error =
+    errorCode !== undefined && Object.hasOwn(ERRORS, errorCode) ? ERRORS[errorCode] : '';
+  return layout(
+    'Sign in',
+    `<h1>Sign in</h1>
+<form id="cart" method="post" action="/cart/add">
+  <label>Item <input name="item" placeholder="Item" maxlength="100" required></label>
+  <button>Add to cart</button>
+</form>
+<p>Cart: <span id="items">${items.map(escape).join(', ') || '(empty)'}</span></p>
+<form id="login" method="post" action="/sign-in">
+  <label>User name <input name="username" placeholder="Username" autocomplete="username" maxlength="64" required></label>
+  <label>Password <input name="password" type="password" placeholder="Password" autocomplete="current-password" maxlength="256" required></label>
   <button>Sign in</button>
 </form>
-<p id="error" role="alert"></p>
-<script>
-const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const show = (items) => { document.getElementById('items').textContent = items.join(', ') || '(empty)'; };
-fetch('/cart').then((r) => r.json()).then((c) => show(c.items));
-document.getElementById('cart').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const res = await post('/cart', { item: e.target.item.value });
-  show((await res.json()).items);
-});
-document.getElementById('login').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  const res = await post('/auth/login', { username: e.target.username.value, password: e.target.password.value });
-  if (res.ok) location.assign('/account');
-  else document.getElementById('error').textContent = 'Sign-in failed';
-});
-</script>`,
-);
-
-/** The signed-in page, rendered on the server for the session's user. */
-export function accountPage(username: string, items: string[]): string {
-  return layout(
-    'Account',
-    `<h1>Signed in as <span id="user">${escape(username)}</span></h1>
-<p>Cart: <span id="items">${items.map(escape).join(', ') || '(empty)'}</span></p>
-<p>Live connection: <span id="live">connecting</span></p>
-<button id="logout">Sign out</button>
-<script src="/socket.io/socket.io.js"></script>
-<script>
-// The page's WebSocket ends with the session: signing out here or in another tab closes it.
-const live = io('/realtime', { transports: ['websocket'], reconnection: false });
-const show = (state) => { document.getElementById('live').textContent = state; };
-live.on('connect', () => show('connected'));
-live.on('disconnect', () => show('closed'));
-live.on('connect_error', () => show('refused'));
-document.getElementById('logout').addEventListener('click', async () => {
-  await fetch('/auth/logout', { method: 'POST' });
-  location.assign('/');
-});
-</script>`,
+<p id="error" role="alert">${escape(error ?? '')}</p>
+<p id="demo-users">Demo users: ${demoUsers
+      .map(
+        ({ username, password }) =>
+          `<kbd>${escape(username)}</kbd> / <kbd>${escape(password)}</kbd>`,
+      )
+      .join(', ')}</p>`,
   );
 }
 

@@ -1,31 +1,45 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { Public, Session, type RequestSession } from 'nestjs-secure-session';
-import { UsersService } from '../auth/users.service.js';
-import { accountPage, signedOutPage, signInPage } from './pages.js';
+import { Controller, Get, Header, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import { DEMO_USERS, UsersService } from '../auth/users.service.js';
+import { accountPage } from './account-page.js';
+import { signedOutPage, signInPage } from './pages.js';
 
-/** The pages a browser sees: sign in at `/`, the signed-in account page at `/account`. */
+/**
+ * The pages a browser sees: sign in at `/`, the signed-in account page at `/account`. Their forms
+ * post to WebFormsController (and `/cart/add`).
+ */
 @Public()
 @Controller()
 export class WebController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionService,
+  ) {}
 
+  // `error` is a fixed code a failed form redirects with (`/?error=sign-in-failed`), shown as a
+  // fixed message; nothing the user typed comes back.
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  signIn(): string {
-    return signInPage;
+  signIn(@Session('cart') cart: string[] | undefined, @Query('error') error: unknown): string {
+    return signInPage(cart ?? [], [...DEMO_USERS], typeof error === 'string' ? error : undefined);
   }
 
   // Rendered per session, never cached (the session middleware sends Cache-Control: no-store),
   // so after sign-out the back button shows the signed-out page, not the account.
   @Get('account')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  account(@Session() session: RequestSession, @Res({ passthrough: true }) res: Response): string {
+  async account(
+    @Session() session: RequestSession,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
     const user = this.users.byId(session.meta?.userId);
     if (!user) {
       res.status(401);
       return signedOutPage;
     }
-    return accountPage(user.username, session.cart ?? []);
+    const sessions = await this.sessions.list(user.id, req);
+    return accountPage(user.username, session.cart ?? [], sessions);
   }
 }
