@@ -8,8 +8,11 @@ import { RedisSubscription, type SubscriberClient } from './redis-subscription.j
  */
 export interface SessionRedisClusterClient extends Pick<
   RedisClusterType<any, any, any, any, any>,
-  'isOpen' | 'masters' | 'nodeClient' | '_slots' | 'close' | 'destroy' | 'on' | 'off'
+  'isOpen' | 'masters' | 'nodeClient' | '_slots' | 'close' | 'destroy'
 > {
+  // Declared here, not picked: RedisClusterType's return `this`, typed without the modules.
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
   connect(): Promise<unknown>;
   sendCommand(
     firstKey: string,
