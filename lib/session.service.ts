@@ -106,7 +106,10 @@ export class SessionService {
    */
   async acceptConnection(handshake: IncomingMessage): Promise<SessionSnapshot | undefined> {
     if (!isSameOriginHandshake(handshake, this.options.allowedOrigins)) return undefined;
-    const session = await this.sessionOf(handshake).catch(() => undefined);
+    // Opening a connection is activity: the session is renewed when due.
+    const session = await this.engine.reader
+      .inspect(handshake, { renew: true })
+      .catch(() => undefined);
     if (session?.userId === undefined || passportLoggedOut(session.data, session.userId)) {
       return undefined;
     }

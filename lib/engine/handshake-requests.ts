@@ -5,7 +5,10 @@ import type { SessionSnapshot } from '../session-data.interface.js';
 
 /** @internal What reads a handshake's session: the engine of the app whose server it came to. */
 export interface HandshakeInspector {
-  inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined>;
+  inspect(
+    req: IncomingMessage,
+    options?: { renew?: boolean },
+  ): Promise<SessionSnapshot | undefined>;
   /** When a session ends by itself if nothing renews it. */
   expiresAt(session: SessionSnapshot): number;
 }
@@ -40,13 +43,14 @@ export function trackHandshakes(
 }
 
 /**
- * @internal The session of a WebSocket handshake, read from the store now; `undefined` when it
- * has none, or came to a server the module is not mounted on.
+ * @internal The session of a WebSocket handshake, read from the store now and renewed when due
+ * (the connection is active); `undefined` when it has none, or came to a server the module is
+ * not mounted on.
  */
 export async function inspectHandshake(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
   const server = (req.socket as { server?: object } | undefined)?.server;
   const inspector = server && inspectors.get(server);
-  return inspector?.inspect(req);
+  return inspector?.inspect(req, { renew: true });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { ExpiryReason } from '../lifetime/session-lifetime.js';
-import type { SessionData, SessionSnapshot } from '../session-data.interface.js';
+import type { SessionData, SessionMetadata, SessionSnapshot } from '../session-data.interface.js';
 import { errorMessage } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
 import type { StoredSession } from '../stores/session-record.codec.js';
@@ -27,8 +27,14 @@ export class SessionReader implements HandshakeInspector {
    * The session a request's cookie names, read only, for requests the engine does not handle (a
    * WebSocket handshake): `undefined` when there is none — absent, forged, revoked, unknown, or
    * expired (then ended here, as a request would). Rejects with a 503 when the store fails.
+   * With `renew` (a connection's activity: it opens, or a guarded message arrives), its activity
+   * stamp is renewed when due, as a request's would be, so a client active only over a
+   * WebSocket is not logged out as idle.
    */
-  async inspect(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
+  async inspect(
+    req: IncomingMessage,
+    { renew = false }: { renew?: boolean } = {},
+  ): Promise<SessionSnapshot | undefined> {
     const { policy, events, transport } = this.parts;
     const header = req.headers.cookie;
     let cookie = policy.read(header, policy.nameFor(true));
@@ -44,8 +50,24 @@ export class SessionReader implements HandshakeInspector {
       throw this.writer.asAnswer(err);
     });
     if (!stored) return undefined;
-    const { meta, data } = stored;
-    return { id: handle, ...meta, data: data as Partial<SessionData> };
+    const meta = renew ? await this.renewed(handle, stored) : stored.meta;
+    return meta && { id: handle, ...meta, data: stored.data as Partial<SessionData> };
+  }
+
+  /** The metadata after renewing it when due; `undefined` when it was revoked meanwhile. */
+  private async renewed(
+    handle: string,
+    stored: StoredSession,
+  ): Promise<SessionMetadata | undefined> {
+    const now = Date.now();
+    if (!this.parts.lifetime.renewalDue(stored.meta, now)) return stored.meta;
+    const meta = { ...stored.meta, lastActivityAt: now };
+    const written = await this.parts.records
+      .write(handle, meta, stored.dataJson)
+      .catch((err: unknown) => {
+        throw this.writer.asAnswer(err);
+      });
+    return written ? meta : undefined;
   }
 
   /** When a session ends by itself if nothing renews it. */

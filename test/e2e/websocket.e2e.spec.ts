@@ -41,6 +41,7 @@ import {
 const portOf = (app: INestApplication) => (app.getHttpServer().address() as AddressInfo).port;
 const SOCKET_IO_PATH = '/socket.io/?EIO=4&transport=websocket';
 const IDLE = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(['memory', 'redis'] as const)(
   "the sample's socket.io gateway on the %s store",
@@ -133,6 +134,25 @@ describe.each(['memory', 'redis'] as const)(
       // At the idle deadline (renewal stamps are in steps of 10% of the window), within 1 s.
       expect(Date.now() - started).toBeLessThan(IDLE + 1000);
       await expect(open(brief, { cookie })).rejects.toThrow('Unauthorized');
+    });
+
+    it('keeps a session alive while its connection is active, with no HTTP request', async () => {
+      const cookie = await login(brief);
+      const socket = await open(brief, { cookie });
+      const loggedInAt = Date.now();
+      // Guarded messages for more than twice the idle timeout: each renews the session when due.
+      while (Date.now() - loggedInAt < 2.2 * IDLE) {
+        await sleep(IDLE * 0.3);
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          answer: { user: { id: '1' } },
+        });
+      }
+      await brief.http.get('/auth/me').set('Cookie', cookie).expect(200);
+      // `ping` is public: it reads no session, so it renews nothing; the session then ends.
+      const closed = socketIoClosed(socket);
+      expect(await askSocketIo(socket, 'ping')).toEqual({ answer: 'pong' });
+      expect(await closed).toBe('transport close');
+      await brief.http.get('/auth/me').set('Cookie', cookie).expect(401);
     });
 
     it('refuses a cross-site handshake and accepts a same-origin one', async () => {
