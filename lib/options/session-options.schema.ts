@@ -148,7 +148,7 @@ export class SessionOptionsSchema {
    * sessions then read as logged out). Each is `[<keyId>:]<base64 of 32 random bytes>`
    * (`openssl rand -base64 32`); without a key ID one is derived from the key. Keep them apart
    * from `secret`.
-   * @default none (stored in plaintext; a warning in production)
+   * @default none (stored in plaintext; a warning in production with Redis)
    */
   @IsOptional()
   @IsArray({ message: 'must be an array of keys, newest first' })

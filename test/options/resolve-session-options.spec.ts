@@ -175,6 +175,16 @@ describe('resolveSessionOptions', () => {
     });
   });
 
+  it('gives each app its own copy of the defaults', () => {
+    const first = resolve({ secret: STRONG }).resolved;
+    first.forRoutes.push('admin');
+    first.cookie.sameSite = 'none';
+    const second = resolve({ secret: STRONG }).resolved;
+    expect(second.forRoutes).toEqual(['{*path}']);
+    expect(second.cookie.sameSite).toBe('lax');
+    expect(second.migration).toEqual({ acceptPlaintextRecords: false });
+  });
+
   it('lists every problem at once', () => {
     const message = problemsOf({ idleTimeout: 'soon', cookie: { sameSite: 'none!' }, extra: 1 });
     for (const option of ['`idleTimeout`', '`cookie.sameSite`', '`extra`'])
