@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionEvents, SessionRevokedException, SessionTooLargeException } from '../../lib/index.js';
+import {
+  SessionEvents,
+  SessionRevokedException,
+  SessionTooLargeException,
+} from '../../lib/index.js';
 import { SessionLifetime } from '../../lib/lifetime/session-lifetime.js';
 import { MemorySessionStore } from '../../lib/stores/memory-session.store.js';
 import { SessionRecordCodec } from '../../lib/stores/session-record.codec.js';
