@@ -41,6 +41,7 @@ export {
 export type {
   SessionCookieOptions,
   SessionExcludedRoute,
+  SessionMigrationOptions,
   SessionModuleOptions,
   SessionOptionsFactory,
   SessionRedisClusterOptions,
