@@ -30,6 +30,7 @@ th, td { border-bottom: 1px solid #c9c9d1; padding: 0.4rem 0.6rem; text-align: l
 tr.current { background: #eef4ff; }
 td form { margin: 0; }
 .this-device { color: #0b57d0; margin-left: 0.4rem; }
+time, .this-device { white-space: nowrap; }
 `,
   },
 };
