@@ -34,6 +34,9 @@ interface TransportContext {
         subscriptions: { 'graphql-ws': true },
         // Refusals are part of the API; the server's stack traces are not.
         includeStacktraceInErrorResponses: false,
+        // A refusal keeps its HTTP status (401, 403, 413, 503, from `extensions.http`) instead of
+        // @nestjs/apollo's reset to 200, so proxies, logs and clients see it.
+        preserveHttpStatusForExecutionErrors: false,
         // GraphiQL at GET /graphql for developers, never in production: it runs an inline script
         // and React from a CDN, which the sample's Content-Security-Policy allows only on that page
         // and only outside production (web/security-headers.ts).
