@@ -54,7 +54,7 @@ interface RunningApp {
   output: () => string;
 }
 
-async function startQuickStart(env: Record<string, string>): Promise<RunningApp> {
+async function startQuickStart(env: Record<string, string | undefined>): Promise<RunningApp> {
   const port = await freePort();
   // `timeout` stops the app by itself should this test die before afterAll.
   const child = spawn('timeout', ['300', process.execPath, join(APP, 'dist/src/main.js')], {

@@ -1,23 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SessionService } from 'nestjs-secure-session';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSample, type SampleUnderTest } from '../support/sample-app.js';
-import { hasOpenssl, startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
+import type { SampleUnderTest } from '../support/sample-app.js';
+import { startProductionSampleBehindProxy, type TlsProxy } from '../support/tls-proxy.js';
+import { browserAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM) && hasOpenssl();
-if (!available && process.env.REQUIRE_BROWSER) {
-  throw new Error(
-    `The browser test needs Chromium at ${CHROMIUM} (apt-get install -y chromium) and openssl`,
-  );
-}
+const available = browserAvailable();
 
 const VIEWPORT = { width: 1024, height: 640 };
 // How long a form post, its redirect and the next page may take on a busy machine.
@@ -111,15 +105,7 @@ describe.skipIf(!available)(
     const problems: string[] = [];
 
     beforeAll(async () => {
-      sample = await startSample({
-        NODE_ENV: 'production',
-        REDIS_URL: inject('redisUrl'),
-        SESSION_SECRET: randomBytes(32).toString('base64url'),
-        TRUST_PROXY: 'loopback',
-      });
-      await sample.app.listen(0, '127.0.0.1');
-      const { port } = sample.app.getHttpServer().address() as AddressInfo;
-      proxy = await startTlsProxy({ host: '127.0.0.1', port });
+      ({ sample, proxy } = await startProductionSampleBehindProxy(inject('redisUrl')));
       // Another site (http://127.0.0.1, not https://localhost): a page with a form aimed at the app.
       attacker = createServer((req, res) => {
         const path = new URL(req.url ?? '/', 'http://x').searchParams.get('target') ?? '/sign-out';
@@ -131,20 +117,7 @@ describe.skipIf(!available)(
       });
       await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
       attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--ignore-certificate-errors',
-        ],
-      });
+      browser = await launchChromium();
       mkdirSync(SCREENSHOTS, { recursive: true });
     }, 60_000);
     afterAll(async () => {

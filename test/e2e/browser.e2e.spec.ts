@@ -1,17 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSample, type SampleUnderTest } from '../support/sample-app.js';
-import { hasOpenssl, startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
+import { startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
+import { browserAvailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM) && hasOpenssl();
-if (!available && process.env.REQUIRE_BROWSER) {
-  throw new Error(
-    `The browser test needs Chromium at ${CHROMIUM} (apt-get install -y chromium) and openssl`,
-  );
-}
+const available = browserAvailable();
 
 // A real Chromium against the sample behind a TLS-terminating proxy, as in production.
 describe.skipIf(!available)('the sample in a real browser (headless Chromium over HTTPS)', () => {
@@ -24,20 +18,7 @@ describe.skipIf(!available)('the sample in a real browser (headless Chromium ove
     await sample.app.listen(0, '127.0.0.1');
     const { port } = sample.app.getHttpServer().address() as AddressInfo;
     proxy = await startTlsProxy({ host: '127.0.0.1', port });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--ignore-certificate-errors',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,7 +9,11 @@ import {
   startSample,
   type SampleUnderTest,
 } from '../support/sample-app.js';
-import { hasOpenssl, startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
+import {
+  hasOpenssl,
+  startProductionSampleBehindProxy,
+  type TlsProxy,
+} from '../support/tls-proxy.js';
 
 // What every response of the sample carries in production, exactly.
 const PRODUCTION_HEADERS: Record<string, string> = {
@@ -146,15 +148,7 @@ describe.skipIf(!hasOpenssl())(
     };
 
     beforeAll(async () => {
-      sample = await startSample({
-        NODE_ENV: 'production',
-        REDIS_URL: inject('redisUrl'),
-        SESSION_SECRET: randomBytes(32).toString('base64url'),
-        TRUST_PROXY: 'loopback',
-      });
-      await sample.app.listen(0, '127.0.0.1');
-      const { port } = sample.app.getHttpServer().address() as AddressInfo;
-      proxy = await startTlsProxy({ host: '127.0.0.1', port });
+      ({ sample, proxy } = await startProductionSampleBehindProxy(inject('redisUrl')));
       origin = proxy.url;
     });
     afterAll(async () => {

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { startSample, type SampleUnderTest } from './sample-app.js';
 
 /** A TLS-terminating reverse proxy on loopback, as production puts in front of the app. */
 export interface TlsProxy {
@@ -103,4 +105,33 @@ export function hasOpenssl(): boolean {
   } catch {
     return false;
   }
+}
+
+/** The sample in production (always-Secure cookie, fresh secret) behind a TLS-terminating proxy. */
+export interface SampleBehindProxy {
+  sample: SampleUnderTest;
+  proxy: TlsProxy;
+  close(): Promise<void>;
+}
+
+export async function startProductionSampleBehindProxy(
+  redisUrl: string,
+): Promise<SampleBehindProxy> {
+  const sample = await startSample({
+    NODE_ENV: 'production',
+    REDIS_URL: redisUrl,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    TRUST_PROXY: 'loopback',
+  });
+  await sample.app.listen(0, '127.0.0.1');
+  const { port } = sample.app.getHttpServer().address() as AddressInfo;
+  const proxy = await startTlsProxy({ host: '127.0.0.1', port });
+  return {
+    sample,
+    proxy,
+    close: async () => {
+      await proxy.close();
+      await sample.close();
+    },
+  };
 }
