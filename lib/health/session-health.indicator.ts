@@ -15,7 +15,8 @@ export interface SessionStoreHealth {
   message?: string;
 }
 
-const DOWN_MESSAGE = 'The session store is unreachable or did not answer within its command timeout';
+const DOWN_MESSAGE =
+  'The session store is unreachable or did not answer within its command timeout';
 
 /**
  * A `@nestjs/terminus` health indicator for the session store: `up` while it answers within its
