@@ -28,8 +28,21 @@ export class ReadmeApp {
     return files;
   }
 
-  /** Writes and compiles the files; resolves tsc's errors (none when it compiled). */
-  compile(files: Map<string, string>): string[] {
+  /** README's files at these paths, as written; throws naming any README no longer has. */
+  static readmeFilesAt(paths: string[]): Map<string, string> {
+    const readme = ReadmeApp.readmeFiles();
+    const missing = paths.filter((path) => !readme.has(path));
+    if (missing.length) throw new Error(`README has no block for ${missing.join(', ')}`);
+    return new Map(paths.map((path) => [path, readme.get(path)!]));
+  }
+
+  /** Writes and compiles the files; throws tsc's errors. */
+  compile(files: Map<string, string>): void {
+    const errors = this.typeErrors(files);
+    if (errors.length) throw new Error(`README's code does not compile:\n${errors.join('\n')}`);
+  }
+
+  private typeErrors(files: Map<string, string>): string[] {
     for (const [path, code] of files) {
       mkdirSync(dirname(join(this.dir, path)), { recursive: true });
       writeFileSync(join(this.dir, path), code);
