@@ -12,6 +12,7 @@ import type {
 import { SessionRequiredException } from './session.errors.js';
 import { requireSession } from './session-access.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from './session.constants.js';
+import { openingSessionOf } from './engine/handshake-requests.js';
 import { passportLoggedOut } from './engine/passport-login.js';
 import { isSameOriginHandshake } from './guards/handshake-origin.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
@@ -106,10 +107,10 @@ export class SessionService {
    */
   async acceptConnection(handshake: IncomingMessage): Promise<SessionSnapshot | undefined> {
     if (!isSameOriginHandshake(handshake, this.options.allowedOrigins)) return undefined;
-    // Opening a connection is activity: the session is renewed when due.
-    const session = await this.engine.reader
-      .inspect(handshake, { renew: true })
-      .catch(() => undefined);
+    // Opening a connection is activity: the session is renewed when due. The read made when
+    // the upgrade arrived is used when there was one.
+    const readNow = () => this.engine.reader.inspect(handshake, { renew: true });
+    const session = await openingSessionOf(handshake, readNow).catch(() => undefined);
     if (session?.userId === undefined || passportLoggedOut(session.data, session.userId)) {
       return undefined;
     }

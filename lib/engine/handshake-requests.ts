@@ -17,6 +17,7 @@ export interface HandshakeInspector {
 // `upgrade` event has both.
 const handshakes = new WeakMap<object, IncomingMessage>();
 const inspectors = new WeakMap<object, HandshakeInspector>();
+const openingReads = new WeakMap<IncomingMessage, Promise<SessionSnapshot | undefined>>();
 
 /**
  * @internal Remembers each upgrade request of the app's HTTP server by its socket, and which
@@ -30,9 +31,13 @@ export function trackHandshakes(
   inspectors.set(server, inspector);
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     handshakes.set(socket, req);
+    // Opening a connection is activity: the session is renewed when due. This one read serves
+    // the app deciding whether the connection may open (openingSessionOf).
+    const opening = inspector.inspect(req, { renew: true });
+    openingReads.set(req, opening);
     // A logged-in session's connections close when it ends (the store read fails closed: a
     // connection not followed is still refused at its next guarded message).
-    inspector.inspect(req).then(
+    opening.then(
       (session) => {
         if (session?.userId !== undefined)
           live.add(session.id, socket, inspector.expiresAt(session));
@@ -40,6 +45,19 @@ export function trackHandshakes(
       () => undefined,
     );
   });
+}
+
+/**
+ * @internal The session of a handshake as read when its upgrade arrived, the first time it is
+ * asked for; otherwise (a later call, or a request that was no upgrade) `readNow()`.
+ */
+export function openingSessionOf(
+  req: IncomingMessage,
+  readNow: () => Promise<SessionSnapshot | undefined>,
+): Promise<SessionSnapshot | undefined> {
+  const opening = openingReads.get(req);
+  openingReads.delete(req);
+  return opening ?? readNow();
 }
 
 /**

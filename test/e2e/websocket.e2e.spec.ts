@@ -7,7 +7,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import type { Socket } from 'socket.io-client';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SESSION_STORE } from '../../lib/session.constants.js';
 import type { WebSocket } from 'ws';
 import {
@@ -92,6 +92,23 @@ describe.each(['memory', 'redis'] as const)(
         answer: { user: { id: '1' }, session: { id: handleOf(cookie) } },
       });
       expect(await askSocketIo(socket, 'ping')).toEqual({ answer: 'pong' });
+    });
+
+    it('reads the session once when a connection opens', async () => {
+      const cookie = await login(b);
+      const store = b.app.get<{ read(handle: string): Promise<unknown> }>(SESSION_STORE);
+      const reads = vi.spyOn(store, 'read');
+      try {
+        const socket = await open(b, { cookie });
+        // The upgrade's read both follows the connection and decides that it may open.
+        expect(reads).toHaveBeenCalledTimes(1);
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          answer: { user: { id: '1' } },
+        });
+        expect(reads).toHaveBeenCalledTimes(2); // the guard reads it again for the message
+      } finally {
+        reads.mockRestore();
+      }
     });
 
     it('refuses a connection without a logged-in session, and keeps serving', async () => {
