@@ -6,6 +6,7 @@ import { Public, Session, SessionService, type RequestSession } from '../../lib/
 import { SESSION_STORE } from '../../lib/session.constants.js';
 import type { SessionStore } from '../../lib/stores/session-store.interface.js';
 import { inspectRedis } from '../support/redis-inspect.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { CartProbeController } from '../support/cart-probe.controller.js';
 import { startSessionApp } from '../support/session-test-app.js';
 import {
@@ -120,19 +121,26 @@ describe.each(['memory', 'redis'] as const)('the session engine (%s store)', (ki
   const prefix = `test-${randomUUID()}:`;
   let app: Awaited<ReturnType<typeof startSessionApp>>['app'];
   let http: Awaited<ReturnType<typeof startSessionApp>>['http'];
+  // A Redis of its own: a test here counts commands in INFO commandstats, which the other test
+  // files, sharing the setup's Redis, would add to.
+  let server: RedisServer | undefined;
 
   beforeAll(async () => {
+    if (kind === 'redis') server = await startRedisServer();
     ({ app, http } = await startSessionApp(
       {
         cookie: { secure: false },
         globalGuard: true,
         maxSessionBytes: 300,
-        redis: kind === 'redis' ? { url: inject('redisUrl'), prefix } : undefined,
+        redis: server ? { url: server.url, prefix } : undefined,
       },
       [EngineProbeController, CartProbeController],
     ));
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    await server?.stop();
+  });
 
   const cookieOf = (res: { headers: Record<string, unknown> }) =>
     String((res.headers['set-cookie'] as string[])[0]).split(';')[0]!;
@@ -218,7 +226,7 @@ describe.each(['memory', 'redis'] as const)('the session engine (%s store)', (ki
   });
 
   it.runIf(kind === 'redis')('stores a login with one session write', async () => {
-    const redis = await inspectRedis(inject('redisUrl'));
+    const redis = await inspectRedis(server!.url);
     try {
       const cookie = cookieOf(await http.post('/cart/a').expect(200));
       await redis.client.configResetStat();
