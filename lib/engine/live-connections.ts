@@ -61,16 +61,23 @@ export class LiveConnections {
 
   // At the deadline the session is read again: renewed meanwhile, it is followed to its new
   // deadline; ended (reading it ends an expired one, which announces it), its connections close.
+  // A deadline only moves later (revocations are announced), so a far one needs no read on the
+  // way; and a session whose connections all closed during a read is not followed any more.
   private expireAt(handle: string, expiresAt: number): void {
+    clearTimeout(this.timers.get(handle));
+    this.timers.delete(handle);
+    if (!this.bySession.has(handle)) return;
+    const delay = Math.max(0, expiresAt - Date.now());
     const timer = setTimeout(
       () => {
         this.timers.delete(handle);
+        if (delay > MAX_TIMER_DELAY_MS) return this.expireAt(handle, expiresAt);
         this.deadlineOf(handle).then(
           (next) => (next === undefined ? this.close(handle) : this.expireAt(handle, next)),
           () => this.expireAt(handle, Date.now() + RETRY_MS), // store down: try again soon
         );
       },
-      Math.max(0, expiresAt - Date.now()),
+      Math.min(delay, MAX_TIMER_DELAY_MS),
     );
     timer.unref();
     this.timers.set(handle, timer);
@@ -78,6 +85,9 @@ export class LiveConnections {
 }
 
 const RETRY_MS = 1000;
+// Node runs a longer delay after 1 ms (with a TimeoutOverflowWarning), so a deadline further away
+// than this is reached in several steps.
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 // An unmasked RFC 6455 close frame (a server's), with a code and a short reason.
 function closeFrame(code: number, reason: string): Buffer {
