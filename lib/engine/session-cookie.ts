@@ -18,8 +18,8 @@ const CLEARED = 'Thu, 01 Jan 1970 00:00:00 GMT';
  * @internal The session cookie policy, in one place: its names, how it is read and verified, and
  * the `Set-Cookie` values that issue and clear it. The value is express-session's format,
  * `s:<id>.<signature>` URL-encoded, the signature an HMAC-SHA256 in base64 without padding (as
- * cookie-signature makes it), so cookies issued before stay valid. Every secret verifies (in
- * constant time); the first signs.
+ * cookie-signature makes it, and accepted only as it makes it), so cookies issued before stay
+ * valid. Every secret verifies (in constant time); the first signs.
  */
 export class SessionCookiePolicy {
   // Attributes in the order the `cookie` package (and so express-session) writes them:
@@ -89,27 +89,40 @@ export class SessionCookiePolicy {
     };
   }
 
-  /** Finds the first cookie of that name in a `Cookie` header, and verifies its signature. */
+  /**
+   * The session ID of the first cookie of that name in a `Cookie` header whose signature
+   * verifies. Several cookies of one name reach the server when one was planted for a parent
+   * domain or a longer path (cookie tossing); one that does not verify must not refuse, nor clear,
+   * the one that does. `tampered` (the first one's value) only when none verifies.
+   */
   read(header: string | undefined, name: string): SessionCookieRead {
-    const raw = header === undefined ? undefined : cookieValue(header, name);
-    if (raw === undefined) return { kind: 'absent' };
-    const value = decode(raw);
-    if (value.startsWith('s:') && value.length <= MAX_VALUE_LENGTH) {
-      const dot = value.lastIndexOf('.');
-      const signature = value.slice(dot + 1);
-      // An HMAC-SHA256 is 43 characters of unpadded base64; it is compared as its 32 bytes.
-      if (dot > 2 && signature.length === SIGNATURE_LENGTH) {
-        const sessionId = value.slice(2, dot);
-        const given = Buffer.from(signature, 'base64');
-        for (const secret of this.options.secrets) {
-          const expected = mac(sessionId, secret);
-          if (given.length === expected.length && timingSafeEqual(expected, given)) {
-            return { kind: 'signed', sessionId };
-          }
-        }
-      }
+    let first: string | undefined;
+    let from = 0;
+    while (header !== undefined) {
+      const found = cookieAt(header, name, from);
+      if (!found) break;
+      const sessionId = this.verify(found.raw);
+      if (sessionId !== undefined) return { kind: 'signed', sessionId };
+      first ??= found.raw;
+      from = found.end;
     }
-    return { kind: 'tampered', raw };
+    return first === undefined ? { kind: 'absent' } : { kind: 'tampered', raw: first };
+  }
+
+  // The session ID of a cookie value signed with one of the secrets, in the one encoding
+  // cookie-signature produces: a decoder's tolerance (spare bits, the base64url alphabet) would
+  // let one signature have many spellings.
+  private verify(raw: string): string | undefined {
+    const value = decode(raw);
+    if (!value.startsWith('s:') || value.length > MAX_VALUE_LENGTH) return undefined;
+    const dot = value.lastIndexOf('.');
+    const given = Buffer.from(value.slice(dot + 1));
+    if (dot <= 2 || given.length !== SIGNATURE_LENGTH) return undefined;
+    const sessionId = value.slice(2, dot);
+    for (const secret of this.options.secrets) {
+      if (timingSafeEqual(Buffer.from(sign(sessionId, secret)), given)) return sessionId;
+    }
+    return undefined;
   }
 
   /** The `Set-Cookie` value that issues the session ID. */
@@ -136,28 +149,28 @@ export class SessionCookiePolicy {
   }
 }
 
+// An HMAC-SHA256 in base64 without its '=' padding.
 const SIGNATURE_LENGTH = 43;
 
-function mac(value: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(value).digest();
-}
-
 function sign(value: string, secret: string): string {
-  return mac(value, secret).toString('base64').replace(/=+$/, '');
+  return createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '');
 }
 
-// The value of the first cookie of that name, as the `cookie` package (and so express-session)
-// finds it: names are matched exactly, at the start or after a `;`.
-function cookieValue(header: string, name: string): string | undefined {
-  let at = header.indexOf(name);
+// The next cookie of that name at or after `from`, as the `cookie` package (and so
+// express-session) finds one: names are matched exactly, at the start or after a `;`.
+function cookieAt(
+  header: string,
+  name: string,
+  from: number,
+): { raw: string; end: number } | undefined {
+  let at = header.indexOf(name, from);
   while (at !== -1) {
     const end = at + name.length;
     if (header.charCodeAt(end) === 0x3d /* = */ && startsPair(header, at)) {
       const semicolon = header.indexOf(';', end);
-      let value = header.slice(end + 1, semicolon === -1 ? undefined : semicolon).trim();
-      if (value.length > 1 && value.startsWith('"') && value.endsWith('"'))
-        value = value.slice(1, -1);
-      return value;
+      let raw = header.slice(end + 1, semicolon === -1 ? undefined : semicolon).trim();
+      if (raw.length > 1 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
+      return { raw, end: semicolon === -1 ? header.length : semicolon };
     }
     at = header.indexOf(name, at + 1);
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   login,
@@ -6,6 +7,7 @@ import {
   startSample,
   type SampleUnderTest,
 } from '../support/sample-app.js';
+import { signedSessionCookie } from '../support/signed-cookie.js';
 
 // SECURITY.md group B: cookies. The sample runs behind a trusted TLS proxy here (TRUST_PROXY +
 // X-Forwarded-Proto), as in production, so the cookie is the Secure, __Host- one.
@@ -110,5 +112,29 @@ describe('B. cookies', () => {
       .expect(200);
     // A cross-site GET (a link) is fine: reading needs no protection here.
     await sample.http.get('/cart').set({ 'Sec-Fetch-Site': 'cross-site' }).expect(200);
+  });
+
+  // Cookie tossing: where the name is not __Host- (here the plain `sid` of `secure: 'auto'` over
+  // http; also with `cookie.domain` or a `cookie.path`), a sibling subdomain or a plain-http page
+  // can plant a cookie of the same name that the browser sends before the real one.
+  it('J40: a planted cookie of the session name sent first neither refuses nor clears the real one', async () => {
+    const cookie = await login(sample, 'bob');
+    expect(cookie).toMatch(/^sid=/);
+    const planted = {
+      unsigned: 'sid=planted-by-a-sibling',
+      forged: signedSessionCookie('sid', randomBytes(24).toString('base64url'), 'not-the-secret'),
+    };
+    for (const [kind, bad] of Object.entries(planted)) {
+      const res = await sample.http.get('/auth/me').set('Cookie', `${bad}; ${cookie}`);
+      expect(res.status, kind).toBe(200);
+      expect(res.body.user.username, kind).toBe('bob');
+      expect(setCookies(res), kind).toEqual([]);
+    }
+    // When none of them verifies, the cookie is refused and cleared as before.
+    const none = await sample.http
+      .get('/auth/me')
+      .set('Cookie', `${planted.unsigned}; ${planted.forged}`)
+      .expect(401);
+    expect(setCookies(none)[0]).toMatch(/^sid=; Path=\/; Expires=Thu, 01 Jan 1970/);
   });
 });

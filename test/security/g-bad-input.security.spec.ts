@@ -83,4 +83,28 @@ describe('G. bad input, generated', () => {
     expect(failures).toEqual([]);
     await sample.http.get('/auth/me').set('Cookie', other).expect(200);
   });
+
+  it('G24: only the canonical encoding of a valid signature verifies (spare bits, base64url alphabet)', async () => {
+    const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    // A signature with a '+' or '/' in it (three logins in four have one), for the alphabet swap.
+    let cookie = await login(sample);
+    for (let i = 0; i < 30 && !/[+/]/.test(signatureOf(cookie)); i++) cookie = await login(sample);
+    const signature = signatureOf(cookie);
+    expect(signature).toMatch(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]$/);
+    await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
+    // The 43rd character carries 4 bits of the 32-byte MAC: its 2 low bits are spare.
+    const last = BASE64.indexOf(signature.at(-1)!);
+    const variants = [1, 2, 3].map((bits) => signature.slice(0, -1) + BASE64[last ^ bits]!);
+    variants.push(signature.replaceAll('+', '-').replaceAll('/', '_'));
+    for (const variant of variants) {
+      const forged = cookie.replace(encodeURIComponent(signature), encodeURIComponent(variant));
+      expect(forged).not.toBe(cookie);
+      await sample.http.get('/auth/me').set('Cookie', forged).expect(401);
+    }
+    await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
+  });
 });
+
+function signatureOf(cookie: string): string {
+  return decodeURIComponent(cookie.split('=')[1]!).split('.').at(-1)!;
+}
