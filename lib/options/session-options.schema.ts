@@ -23,6 +23,11 @@ import { MigrationOptionsSchema } from './migration-options.schema.js';
 import { NestedOptions } from './nested-options.js';
 import { RedisOptionsSchema } from './redis-options.schema.js';
 
+// The longest a browser keeps a cookie (RFC 6265bis caps Expires and Max-Age at 400 days): a
+// session cannot usefully outlive the cookie that carries it.
+const MAX_TIMEOUT_MS = 400 * 24 * 60 * 60 * 1000;
+const MAX_TIMEOUT_MESSAGE = `must be at most ${MAX_TIMEOUT_MS} ms (400 days, the longest a browser keeps a cookie): shorten it`;
+
 const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const isSecret = (value: unknown): boolean =>
   (typeof value === 'string' && value.length > 0) ||
@@ -73,22 +78,25 @@ export class SessionOptionsSchema {
 
   /**
    * Idle timeout in milliseconds: a session unused this long expires, enforced on the server
-   * from the session's own activity stamp, whatever the cookie or a client says.
+   * from the session's own activity stamp, whatever the cookie or a client says. At most 400 days.
    * @default 1800000 (30 minutes)
    */
   @IsOptional()
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1000, { message: 'must be at least 1000 ms' })
+  @Max(MAX_TIMEOUT_MS, { message: MAX_TIMEOUT_MESSAGE })
   idleTimeout?: number;
 
   /**
    * Absolute lifetime in milliseconds from login, however active the session: continuous use
-   * (or a stolen cookie kept busy) cannot keep it alive past this. Not shorter than `idleTimeout`.
+   * (or a stolen cookie kept busy) cannot keep it alive past this. Not shorter than `idleTimeout`;
+   * at most 400 days.
    * @default 28800000 (8 hours)
    */
   @IsOptional()
   @IsInt({ message: 'must be a whole number of milliseconds' })
   @Min(1000, { message: 'must be at least 1000 ms' })
+  @Max(MAX_TIMEOUT_MS, { message: MAX_TIMEOUT_MESSAGE })
   absoluteTimeout?: number;
 
   /**

@@ -151,6 +151,16 @@ describe('resolveSessionOptions', () => {
       /`redis.sentinel.password` = \(hidden\): must be a string/,
     ],
     [
+      'an idle timeout over 400 days',
+      { idleTimeout: 401 * 24 * 60 * 60 * 1000, absoluteTimeout: 401 * 24 * 60 * 60 * 1000 },
+      /`idleTimeout` = 34646400000: must be at most 34560000000 ms \(400 days, .*\): shorten it/,
+    ],
+    [
+      'an absolute timeout over 400 days',
+      { absoluteTimeout: 401 * 24 * 60 * 60 * 1000 },
+      /`absoluteTimeout` = 34646400000: must be at most 34560000000 ms \(400 days, .*\): shorten it/,
+    ],
+    [
       'a renewal fraction of 1, which would never renew',
       { renewalFraction: 1 },
       /`renewalFraction` = 1: must be at most 0.5/,
@@ -173,6 +183,12 @@ describe('resolveSessionOptions', () => {
       prefix: 'session:',
       connectTimeout: 2000,
     });
+  });
+
+  it('accepts idle and absolute timeouts of up to 400 days', () => {
+    const limit = 400 * 24 * 60 * 60 * 1000;
+    const { resolved } = resolve({ secret: STRONG, idleTimeout: limit, absoluteTimeout: limit });
+    expect([resolved.idleTimeout, resolved.absoluteTimeout]).toEqual([limit, limit]);
   });
 
   it('gives each app its own copy of the defaults', () => {
