@@ -162,17 +162,14 @@ export class SessionService {
   async revoke(userId: string | number, handle: string): Promise<boolean> {
     const id = checkedUserId(userId);
     if (!HANDLE.test(handle)) return false;
-    if (!(await this.index.live(id)).has(handle)) return false;
+    if (!(await this.index.owns(id, handle))) return false;
     await this.index.revoke(id, [handle], 'revoke');
     return true;
   }
 
   /** Revokes every session of the user ("sign out everywhere"); resolves how many. */
   async revokeAll(userId: string | number): Promise<number> {
-    const id = checkedUserId(userId);
-    const handles = await this.index.handles(id);
-    await this.index.revoke(id, handles, 'revoke-all');
-    return handles.length;
+    return this.index.revokeEvery(checkedUserId(userId), 'revoke-all');
   }
 
   /** Revokes every session of the request's user except the request's own; resolves how many. */
@@ -180,10 +177,7 @@ export class SessionService {
     const session = requireSession(req);
     const userId = session?.meta?.userId;
     if (!session || !userId) throw new SessionRequiredException();
-    const current = this.engine.handleOf(req);
-    const others = (await this.index.handles(userId)).filter((handle) => handle !== current);
-    await this.index.revoke(userId, others, 'revoke-others');
-    return others.length;
+    return this.index.revokeEvery(userId, 'revoke-others', this.engine.handleOf(req));
   }
 }
 

@@ -2,11 +2,20 @@ import { createHash } from 'node:crypto';
 import type { SessionEvents, RevocationCause } from './events/session-events.js';
 import type { SessionLifetime } from './lifetime/session-lifetime.js';
 import type { SessionMetadata } from './session-data.interface.js';
+import { SessionStoreUnavailableException } from './session.errors.js';
+import { CommandLimiter } from './stores/command-limiter.js';
 import type { SessionRecords } from './stores/session-records.js';
 import type { SessionStore } from './stores/session-store.interface.js';
 
 // Longer than any login takes between indexing its session and storing it.
 const LOGIN_GRACE_MS = 5 * 60 * 1000;
+// Sessions handled per step of work over a user's sessions.
+const BATCH = 100;
+// Store commands that work over users' sessions may have in flight at once, on this instance.
+const BULK_COMMANDS_IN_FLIGHT = 32;
+// Rounds of a revoke-every that a user's index may take: far more than the largest index
+// (maxSessionsPerUser) needs, so only an index that keeps growing meanwhile reaches it.
+const MAX_REVOKE_ROUNDS = 1000;
 
 /** @internal One live session of a user, as the index and its record describe it. */
 export interface IndexedSession {
@@ -20,9 +29,14 @@ export interface IndexedSession {
  * @internal Each user's set of sessions, kept beside the sessions so that listing and revoking
  * them costs O(that user's sessions), never a scan. Entries are added before their session is
  * stored, and removed after the session is already dead, so a session is never out of the index
- * while usable. The index key is a hash of the user ID: no user input reaches a store key.
+ * while usable. Work over a user's sessions goes in batches of 100 with at most 32 store commands
+ * in flight per instance, whatever the index's size, and a revoked batch leaves the index at
+ * once, so a retry goes on where a failed attempt stopped. The index key is a hash of the user
+ * ID: no user input reaches a store key.
  */
 export class UserSessionIndex {
+  private readonly limiter = new CommandLimiter(BULK_COMMANDS_IN_FLIGHT);
+
   constructor(
     private readonly store: SessionStore,
     private readonly records: SessionRecords,
@@ -30,59 +44,95 @@ export class UserSessionIndex {
     private readonly events: SessionEvents,
   ) {}
 
-  /** Adds a logged-in session to its user's index, which then lasts at least as long as it can. */
-  async add(handle: string, meta: SessionMetadata & { userId: string }): Promise<void> {
-    const absoluteLeft = meta.createdAt + this.lifetime.absoluteTimeout - Date.now();
-    const ttl = absoluteLeft + this.lifetime.grace;
-    await this.store.indexAdd(userKey(meta.userId), handle, Date.now(), ttl);
+  /**
+   * Adds a logged-in session to its user's index, which then lasts at least as long as it can;
+   * entries added longer ago than the absolute timeout (their sessions are dead, whatever they
+   * were) are dropped in the same step. Resolves how many entries the index holds.
+   */
+  add(handle: string, meta: SessionMetadata & { userId: string }): Promise<number> {
+    const now = Date.now();
+    const { absoluteTimeout, grace } = this.lifetime;
+    const ttl = meta.createdAt + absoluteTimeout - now + grace;
+    const staleBefore = now - absoluteTimeout - grace;
+    return this.store.indexAdd(userKey(meta.userId), { handle, addedAt: now }, staleBefore, ttl);
   }
 
   /** Drops handles of sessions that are already dead. */
-  remove(userId: string, handles: string[]): Promise<void> {
-    return this.store.indexRemove(userKey(userId), handles);
+  async remove(userId: string, handles: readonly string[]): Promise<void> {
+    for (const batch of batches(handles)) await this.store.indexRemove(userKey(userId), batch);
   }
 
-  /** Every handle in the user's index, live or not yet pruned. */
-  async handles(userId: string): Promise<string[]> {
-    return [...(await this.store.indexRead(userKey(userId))).keys()];
+  /** Whether `handle` is a live session of the user (read from its record, not the index). */
+  async owns(userId: string, handle: string): Promise<boolean> {
+    const meta = await this.records.readMetadata(handle);
+    return meta?.userId === userId && this.lifetime.expiredBy(meta, Date.now()) === undefined;
   }
 
   /** The user's live sessions; entries whose session has ended are pruned on the way. */
   async live(userId: string): Promise<Map<string, IndexedSession>> {
-    const index = await this.store.indexRead(userKey(userId));
-    const handles = [...index.keys()];
-    const metadata = await this.records.readMetadata(handles);
+    const key = userKey(userId);
     const live = new Map<string, IndexedSession>();
     const dead: string[] = [];
-    const now = Date.now();
-    handles.forEach((handle, i) => {
-      const meta = metadata[i];
-      if (meta?.userId === userId && this.lifetime.expiredBy(meta, now) === undefined) {
-        const { createdAt, lastActivityAt, ip = null, userAgent = null } = meta;
-        live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
-      } else if (meta || index.get(handle)! < now - LOGIN_GRACE_MS) {
-        // A login indexes its session just before storing it: a fresh entry without a record
-        // yet is a login in progress, not a dead session.
-        dead.push(handle);
-      }
-    });
-    if (dead.length > 0) await this.remove(userId, dead);
+    for (let offset = 0; ; offset += BATCH) {
+      const page = await this.store.indexPage(key, offset, BATCH);
+      const metadata = await this.limiter.map(page, ({ handle }) =>
+        this.records.readMetadata(handle),
+      );
+      const now = Date.now();
+      page.forEach(({ handle, addedAt }, i) => {
+        const meta = metadata[i];
+        if (meta?.userId === userId && this.lifetime.expiredBy(meta, now) === undefined) {
+          const { createdAt, lastActivityAt, ip = null, userAgent = null } = meta;
+          live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
+        } else if (meta || addedAt < now - LOGIN_GRACE_MS) {
+          // A login indexes its session just before storing it: a fresh entry without a record
+          // yet is a login in progress, not a dead session.
+          dead.push(handle);
+        }
+      });
+      if (page.length < BATCH) break;
+    }
+    await this.remove(userId, dead);
     return live;
   }
 
-  /** Revokes sessions of the user: tombstones first, index last. */
-  async revoke(userId: string, handles: string[], cause: RevocationCause): Promise<void> {
-    await Promise.all(handles.map((handle) => this.records.revoke(handle)));
-    if (handles.length > 0) await this.remove(userId, handles);
-    for (const handle of handles) this.events.emit('revoked', { handle, userId, cause });
+  /** Revokes sessions of the user, a batch at a time: tombstones first, index last. */
+  async revoke(userId: string, handles: readonly string[], cause: RevocationCause): Promise<void> {
+    for (const batch of batches(handles)) {
+      await this.limiter.map(batch, (handle) => this.records.tombstone(handle));
+      await this.records.announce(batch);
+      await this.store.indexRemove(userKey(userId), batch);
+      for (const handle of batch) this.events.emit('revoked', { handle, userId, cause });
+    }
   }
 
   /**
-   * Revokes the user's oldest live sessions beyond `limit` and resolves their handles. Sessions
-   * are ranked by creation time (then handle), the new one included, so logins racing each other
-   * agree on which survive.
+   * Revokes every session in the user's index but `except`, and resolves how many. The index is
+   * read again until it holds nothing else, so a login that indexed its session while this ran
+   * (and so may have answered before it) is revoked too: every login that completed before this
+   * resolves is dead.
    */
-  async evictBeyondLimit(userId: string, limit: number): Promise<string[]> {
+  async revokeEvery(userId: string, cause: RevocationCause, except?: string): Promise<number> {
+    const key = userKey(userId);
+    let revoked = 0;
+    for (let round = 0; round < MAX_REVOKE_ROUNDS; round++) {
+      const page = await this.store.indexPage(key, 0, BATCH + 1);
+      const handles = page.map(({ handle }) => handle).filter((handle) => handle !== except);
+      if (handles.length === 0) return revoked;
+      await this.revoke(userId, handles, cause);
+      revoked += handles.length;
+    }
+    throw new SessionStoreUnavailableException();
+  }
+
+  /**
+   * With more than `limit` entries in the index (`size`, as `add()` resolved it), revokes the
+   * user's oldest live sessions beyond `limit` and resolves their handles; dead entries are
+   * pruned first, so they never cost a live session its place. Sessions are ranked by creation
+   * time (then handle), the new one included, so logins racing each other agree on which survive.
+   */
+  async evictBeyondLimit(userId: string, limit: number, size: number): Promise<string[]> {
+    if (size <= limit) return [];
     const newestFirst = [...(await this.live(userId))].sort(
       ([ha, a], [hb, b]) => b.createdAt - a.createdAt || (hb < ha ? -1 : 1),
     );
@@ -94,4 +144,10 @@ export class UserSessionIndex {
 
 function userKey(userId: string): string {
   return createHash('sha256').update(userId).digest().subarray(0, 16).toString('base64url');
+}
+
+function batches<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH) result.push(items.slice(i, i + BATCH));
+  return result;
 }

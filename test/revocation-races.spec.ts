@@ -126,7 +126,7 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
     }
   });
 
-  it('keeps every login that races with revokeAll in the index, and revives no revoked session', async () => {
+  it('revokes the logins that complete while revokeAll runs, and revives no revoked session', async () => {
     const sessions = app.get(SessionService);
     const store = app.get<SessionStore>(SESSION_STORE);
     const before = [await loginAs('busy'), await loginAs('busy')];
@@ -140,15 +140,16 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
     await sleep(20);
     const during = await Promise.all([loginAs('busy'), loginAs('busy'), loginAs('busy')]);
     expect(spy).toHaveBeenCalled();
-    expect(await revokeAll).toBe(2);
+    // Those logins answered before revokeAll resolved: they are revoked with the rest.
+    expect(await revokeAll).toBe(5);
     spy.mockRestore();
 
-    for (const cookie of before) await http.get('/me').set('Cookie', cookie).expect(401);
-    for (const cookie of during)
-      await http.get('/me').set('Cookie', cookie).expect(200, { userId: 'busy' });
-    expect(await sessions.list('busy')).toHaveLength(3);
-    expect(await sessions.revokeAll('busy')).toBe(3);
-    for (const cookie of during) await http.get('/me').set('Cookie', cookie).expect(401);
+    for (const cookie of [...before, ...during])
+      await http.get('/me').set('Cookie', cookie).expect(401);
+    expect(await sessions.list('busy')).toEqual([]);
+    const after = await loginAs('busy');
+    await http.get('/me').set('Cookie', after).expect(200, { userId: 'busy' });
+    expect(await sessions.revokeAll('busy')).toBe(1);
   });
 
   it('does not let a regenerate in flight revive a session revoked meanwhile (new ID, old login)', async () => {
@@ -169,8 +170,9 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
     const index = app.get(UserSessionIndex);
     const add = index.add.bind(index);
     const spy = vi.spyOn(index, 'add').mockImplementation(async (handle, meta) => {
-      await add(handle, meta);
+      const size = await add(handle, meta);
       await sessions.revokeAll('late');
+      return size;
     });
     const res = await http.post('/login/late');
     spy.mockRestore();
@@ -184,9 +186,10 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
     const index = app.get(UserSessionIndex);
     const add = index.add.bind(index);
     const spy = vi.spyOn(index, 'add').mockImplementation(async (handle, meta) => {
-      await add(handle, meta);
+      const size = await add(handle, meta);
       // Indexed, not yet stored: another request lists (and prunes) the user's sessions now.
       await sessions.list('pending');
+      return size;
     });
     const cookie = await loginAs('pending');
     spy.mockRestore();

@@ -61,6 +61,7 @@ export class SessionWriter {
     const now = Date.now();
     const cookieBefore = context.cookie;
     let meta: SessionMetadata | undefined;
+    let indexSize: number | undefined;
     try {
       this.refuseUndeliverable(context, isNew);
       if (isNew) {
@@ -74,7 +75,7 @@ export class SessionWriter {
       }
       meta = this.metaToStore(req, session, state, now);
       if (meta.userId !== undefined && !state.indexed) {
-        await index.add(handleOf(state), { ...meta, userId: meta.userId });
+        indexSize = await index.add(handleOf(state), { ...meta, userId: meta.userId });
       }
       if (!(await records.write(handleOf(state), meta, dataJson))) {
         const ip = transport.clientIp(req);
@@ -113,7 +114,7 @@ export class SessionWriter {
       context.cookie = 'issue';
       this.parts.cookies.send(req, context);
     }
-    if (state.login) await this.announceLogin(req, state, replaced);
+    if (state.login) await this.announceLogin(req, state, replaced, indexSize ?? 0);
   }
 
   private refuseUndeliverable(context: SessionContext, isNew: boolean): void {
@@ -158,6 +159,7 @@ export class SessionWriter {
     req: IncomingMessage,
     state: SessionState,
     replaced: SessionState | undefined,
+    indexSize: number,
   ): Promise<void> {
     const { events, index, maxSessionsPerUser } = this.parts;
     const { userId, ip, userAgent } = state.meta!;
@@ -176,7 +178,7 @@ export class SessionWriter {
     events.emit('created', { handle, userId: userId!, ip, userAgent });
     if (
       maxSessionsPerUser &&
-      (await index.evictBeyondLimit(userId!, maxSessionsPerUser)).includes(handle)
+      (await index.evictBeyondLimit(userId!, maxSessionsPerUser, indexSize)).includes(handle)
     ) {
       // Logins racing past the limit: the newest win, and this one was not among them.
       setSession(req, undefined);

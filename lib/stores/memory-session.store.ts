@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { SessionStore } from './session-store.interface.js';
+import type { IndexEntry, SessionStore } from './session-store.interface.js';
 
 interface Expiring<T> {
   value: T;
@@ -37,10 +37,6 @@ export class MemorySessionStore implements SessionStore {
     return live(this.records, handle)?.value ?? null;
   }
 
-  async readMany(handles: string[]): Promise<(Buffer | null)[]> {
-    return handles.map((handle) => live(this.records, handle)?.value ?? null);
-  }
-
   async isRevoked(handle: string): Promise<boolean> {
     return live(this.tombstones, handle) !== undefined;
   }
@@ -58,28 +54,44 @@ export class MemorySessionStore implements SessionStore {
     return existed;
   }
 
-  async indexAdd(userKey: string, handle: string, addedAt: number, ttlMs: number): Promise<void> {
+  async indexAdd(
+    userKey: string,
+    { handle, addedAt }: IndexEntry,
+    staleBefore: number,
+    ttlMs: number,
+  ): Promise<number> {
     const expiresAt = Date.now() + ttlMs;
-    const index = live(this.indexes, userKey);
-    if (!index) {
-      this.indexes.set(userKey, { value: new Map([[handle, addedAt]]), expiresAt });
-      return;
-    }
+    let index = live(this.indexes, userKey);
+    if (!index) this.indexes.set(userKey, (index = { value: new Map(), expiresAt }));
+    // Insertion order is the index's order (by `addedAt`): a handle added again moves to the end.
+    index.value.delete(handle);
     index.value.set(handle, addedAt);
+    for (const [stale, at] of index.value) {
+      if (at >= staleBefore) break;
+      index.value.delete(stale);
+    }
     index.expiresAt = Math.max(index.expiresAt, expiresAt);
+    return index.value.size;
   }
 
-  async indexRemove(userKey: string, handles: string[]): Promise<void> {
+  async indexPage(userKey: string, offset: number, count: number): Promise<IndexEntry[]> {
+    const page: IndexEntry[] = [];
+    let position = 0;
+    for (const [handle, addedAt] of live(this.indexes, userKey)?.value ?? []) {
+      if (position++ < offset) continue;
+      if (page.length === count) break;
+      page.push({ handle, addedAt });
+    }
+    return page;
+  }
+
+  async indexRemove(userKey: string, handles: readonly string[]): Promise<void> {
     const index = live(this.indexes, userKey);
     for (const handle of handles) index?.value.delete(handle);
   }
 
-  async indexRead(userKey: string): Promise<Map<string, number>> {
-    return new Map(live(this.indexes, userKey)?.value);
-  }
-
-  async announceEnded(handle: string): Promise<void> {
-    this.ended.emit('ended', handle);
+  async announceEnded(handles: readonly string[]): Promise<void> {
+    for (const handle of handles) this.ended.emit('ended', handle);
   }
 
   async onEnded(listener: (handle: string) => void): Promise<void> {

@@ -3,7 +3,7 @@ import { errorMessage, SessionStoreUnavailableException } from '../session.error
 import { CommandDeadlines } from '../redis/command-deadlines.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
-import type { SessionStore } from './session-store.interface.js';
+import type { IndexEntry, SessionStore } from './session-store.interface.js';
 
 // KEYS: record, tombstone. ARGV: record, ttl ms. Refuses to write a revoked session.
 const WRITE_UNLESS_REVOKED = new RedisScript(`
@@ -17,12 +17,32 @@ local existed = redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return existed`);
 
-// KEYS: index. ARGV: handle, added-at ms, ttl ms. Never shortens the index's TTL. A hash, not a
-// set: small hashes are stored compactly (listpack), small sets of strings are not.
-const INDEX_ADD = new RedisScript(`
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1`);
+// A user's index is a sorted set: handle → when it was added. Indexes written as hashes (before
+// 0.2) are turned into sorted sets by the first script that touches them, so none is ever missed.
+const INDEX_UPGRADE = `
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then
+  local flat = redis.call('HGETALL', KEYS[1])
+  local ttl = redis.call('PTTL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  for i = 1, #flat, 2 do redis.call('ZADD', KEYS[1], flat[i + 1], flat[i]) end
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+end`;
+
+// KEYS: index. ARGV: handle, added-at ms, stale-before ms, ttl ms. Never shortens the index's TTL.
+const INDEX_ADD = new RedisScript(`${INDEX_UPGRADE}
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+return redis.call('ZCARD', KEYS[1])`);
+
+// KEYS: index. ARGV: offset, count. Oldest first, as [handle, added-at, ...].
+const INDEX_PAGE = new RedisScript(`${INDEX_UPGRADE}
+local first = tonumber(ARGV[1])
+return redis.call('ZRANGE', KEYS[1], first, first + tonumber(ARGV[2]) - 1, 'WITHSCORES')`);
+
+// KEYS: index. ARGV: handles.
+const INDEX_REMOVE = new RedisScript(`${INDEX_UPGRADE}
+return redis.call('ZREM', KEYS[1], unpack(ARGV))`);
 
 // A healthy replica confirms within a millisecond or so. WAIT holds every other command sent
 // over the same connection until it returns, so it must not wait long for a replica that is gone.
@@ -44,7 +64,7 @@ export interface RedisStoreSettings {
  * - `s:{<handle>}`: the session record;
  * - `s:{<handle>}:revoked`: the tombstone (denylist entry); same slot as the record, so
  *   write-unless-revoked is one atomic script;
- * - `u:{<user key>}`: the handles of the user's sessions (→ when each was added).
+ * - `u:{<user key>}`: the handles of the user's sessions, a sorted set by when each was added.
  * Every exchange is bounded by `commandTimeout`; any failure becomes a 503 for the caller (the
  * cause is logged).
  */
@@ -65,11 +85,6 @@ export class RedisSessionStore implements SessionStore {
 
   read(handle: string): Promise<Buffer | null> {
     return this.getBytes(this.recordKey(handle));
-  }
-
-  readMany(handles: string[]): Promise<(Buffer | null)[]> {
-    // One GET per record, each routed to its own slot's primary (no cross-slot MGET).
-    return Promise.all(handles.map((handle) => this.read(handle)));
   }
 
   async isRevoked(handle: string): Promise<boolean> {
@@ -97,24 +112,36 @@ export class RedisSessionStore implements SessionStore {
     return existed === 1;
   }
 
-  async indexAdd(userKey: string, handle: string, addedAt: number, ttlMs: number): Promise<void> {
-    await this.bounded((signal) =>
-      INDEX_ADD.run(this.connection, [this.indexKey(userKey)], [handle, addedAt, ttlMs], signal),
+  async indexAdd(
+    userKey: string,
+    { handle, addedAt }: IndexEntry,
+    staleBefore: number,
+    ttlMs: number,
+  ): Promise<number> {
+    const keys = [this.indexKey(userKey)];
+    const args = [handle, addedAt, staleBefore, Math.max(1, Math.ceil(ttlMs))];
+    return Number(
+      await this.bounded((signal) => INDEX_ADD.run(this.connection, keys, args, signal)),
     );
   }
 
-  async indexRemove(userKey: string, handles: string[]): Promise<void> {
-    if (handles.length === 0) return;
-    const key = this.indexKey(userKey);
-    await this.bounded((signal) => this.connection.send(key, ['HDEL', key, ...handles], signal));
-  }
-
-  async indexRead(userKey: string): Promise<Map<string, number>> {
-    const key = this.indexKey(userKey);
+  async indexPage(userKey: string, offset: number, count: number): Promise<IndexEntry[]> {
+    const keys = [this.indexKey(userKey)];
     const reply = await this.bounded((signal) =>
-      this.connection.send(key, ['HGETALL', key], signal),
+      INDEX_PAGE.run(this.connection, keys, [offset, count], signal),
     );
-    return new Map(hashEntries(reply).map(([h, at]) => [h, Number(at)]));
+    const flat = (reply as unknown[]).map((value) => String(value));
+    const entries: IndexEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      entries.push({ handle: flat[i]!, addedAt: Number(flat[i + 1]) });
+    }
+    return entries;
+  }
+
+  async indexRemove(userKey: string, handles: readonly string[]): Promise<void> {
+    if (handles.length === 0) return;
+    const keys = [this.indexKey(userKey)];
+    await this.bounded((signal) => INDEX_REMOVE.run(this.connection, keys, [...handles], signal));
   }
 
   /** @internal The bytes under any key of this Redis (for migrations), bounded like the rest. */
@@ -130,12 +157,17 @@ export class RedisSessionStore implements SessionStore {
     await this.bounded((signal) => this.connection.send(key, ['DEL', key], signal));
   }
 
-  async announceEnded(handle: string): Promise<void> {
-    await this.bounded((signal) => this.connection.publish(this.endedChannel(), handle, signal));
+  // One message per batch: handles, space-separated (they are base64url).
+  async announceEnded(handles: readonly string[]): Promise<void> {
+    if (handles.length === 0) return;
+    const message = handles.join(' ');
+    await this.bounded((signal) => this.connection.publish(this.endedChannel(), message, signal));
   }
 
   async onEnded(listener: (handle: string) => void): Promise<void> {
-    await this.connection.subscribe(this.endedChannel(), listener);
+    await this.connection.subscribe(this.endedChannel(), (message) => {
+      for (const handle of message.split(' ')) listener(handle);
+    });
   }
 
   async isReachable(): Promise<boolean> {
@@ -198,18 +230,4 @@ export class RedisSessionStore implements SessionStore {
   private indexKey(userKey: string): string {
     return `${this.settings.prefix}u:{${userKey}}`;
   }
-}
-
-// HGETALL answers a flat [field, value, ...] list over RESP2, a map over RESP3 (a client given
-// by the app may speak either).
-function hashEntries(reply: unknown): [string, string][] {
-  const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString() : String(value));
-  if (Array.isArray(reply)) {
-    const entries: [string, string][] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2)
-      entries.push([text(reply[i]), text(reply[i + 1])]);
-    return entries;
-  }
-  const pairs = reply instanceof Map ? [...reply] : Object.entries((reply ?? {}) as object);
-  return pairs.map(([field, value]) => [text(field), text(value)]);
 }

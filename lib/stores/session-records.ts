@@ -53,9 +53,19 @@ export class SessionRecords {
    * their next message anyway).
    */
   async revoke(handle: string, meta?: SessionMetadata): Promise<boolean> {
-    const existed = await this.store.revoke(handle, this.lifetime.tombstoneTtl(meta, Date.now()));
-    this.store.announceEnded(handle).catch(() => undefined);
+    const existed = await this.tombstone(handle, meta);
+    void this.announce([handle]);
     return existed;
+  }
+
+  /** `revoke()` without the announcement, for work over many sessions (see `announce()`). */
+  tombstone(handle: string, meta?: SessionMetadata): Promise<boolean> {
+    return this.store.revoke(handle, this.lifetime.tombstoneTtl(meta, Date.now()));
+  }
+
+  /** Tells every instance, in one message, that these sessions ended. Never rejects. */
+  announce(handles: readonly string[]): Promise<void> {
+    return this.store.announceEnded(handles).catch(() => undefined);
   }
 
   /** Calls `listener` with the handle of every session that ends, on any instance. */
@@ -63,13 +73,11 @@ export class SessionRecords {
     return this.store.onEnded(listener);
   }
 
-  /** The metadata of several sessions, `undefined` where a session is gone or unreadable. */
-  async readMetadata(handles: string[]): Promise<(SessionMetadata | undefined)[]> {
-    const records = await this.store.readMany(handles);
-    return records.map((record, i) => {
-      if (!record) return undefined;
-      const decoded = this.codec.decode(record, handles[i]!);
-      return 'value' in decoded ? decoded.value.meta : undefined;
-    });
+  /** A session's metadata, `undefined` when it is gone or unreadable. */
+  async readMetadata(handle: string): Promise<SessionMetadata | undefined> {
+    const record = await this.store.read(handle);
+    if (!record) return undefined;
+    const decoded = this.codec.decode(record, handle);
+    return 'value' in decoded ? decoded.value.meta : undefined;
   }
 }

@@ -96,9 +96,23 @@ describe('SessionRecords on the memory store', () => {
     const { store, index } = records();
     const now = Date.now();
     await index.add('h1', { ...stamps(now), userId: '42' });
-    expect(await index.handles('42')).toEqual(['h1']);
+    expect(await index.revokeEvery('42', 'revoke-all')).toBe(1);
+    await index.add('h2', { ...stamps(now), userId: '42' });
     vi.setSystemTime(now + ABSOLUTE + GRACE + 1);
-    expect(await index.handles('42')).toEqual([]);
+    expect(await index.revokeEvery('42', 'revoke-all')).toBe(0);
+    await store.close();
+  });
+
+  it('drops entries older than the absolute timeout when the next login indexes its session', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { store, index } = records();
+    const now = Date.now();
+    await index.add('old', { ...stamps(now), userId: '7' });
+    vi.setSystemTime(now + ABSOLUTE - 1);
+    expect(await index.add('recent', { ...stamps(), userId: '7' })).toBe(2);
+    vi.setSystemTime(now + ABSOLUTE + GRACE + 1);
+    expect(await index.add('new', { ...stamps(), userId: '7' })).toBe(2);
+    expect(await index.revokeEvery('7', 'revoke-all')).toBe(2);
     await store.close();
   });
 });

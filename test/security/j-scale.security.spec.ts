@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  type INestApplication,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  Public,
+  Session,
+  SessionModule,
+  SessionService,
+  type RequestSession,
+  type SessionModuleOptions,
+} from '../../lib/index.js';
+import { Test } from '@nestjs/testing';
+import { startRedisCluster, type RedisClusterUnderTest } from '../support/redis-cluster.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const SECRET = 'Jm4kP9sQ2wE7rT1yU6iO3pA8sD5fG0hJkLzXcV';
+
+@Controller()
+class UserSessionsController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Public()
+  @Post('login/:user')
+  @HttpCode(204)
+  async login(@Req() req: Request, @Param('user') user: string) {
+    await this.sessions.login(req, user);
+  }
+
+  @Get('me')
+  me(@Session() session: RequestSession) {
+    return { userId: session.meta?.userId };
+  }
+
+  @Get('sessions')
+  async list(@Session() session: RequestSession) {
+    return { count: (await this.sessions.list(session.meta!.userId!)).length };
+  }
+
+  @Delete('sessions')
+  async revokeAll(@Session() session: RequestSession) {
+    return { revoked: await this.sessions.revokeAll(session.meta!.userId!) };
+  }
+
+  @Delete('other-sessions')
+  async revokeOthers(@Req() req: Request) {
+    return { revoked: await this.sessions.revokeOthers(req) };
+  }
+}
+
+/** An app instance listening on loopback, with a keep-alive client (fetch). */
+interface Instance {
+  app: INestApplication;
+  url: string;
+}
+
+async function startInstance(options: SessionModuleOptions): Promise<Instance> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [SessionModule.forRoot(options)],
+    controllers: [UserSessionsController],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}` };
+}
+
+async function send(
+  instance: Instance,
+  method: string,
+  path: string,
+  cookie?: string,
+): Promise<{ status: number; cookie?: string; body: unknown }> {
+  const res = await fetch(`${instance.url}${path}`, {
+    method,
+    headers: cookie ? { cookie } : {},
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    cookie: res.headers.get('set-cookie')?.split(';')[0],
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+  };
+}
+
+async function login(instance: Instance, user: string): Promise<string> {
+  const res = await send(instance, 'POST', `/login/${user}`);
+  expect(res.status).toBe(204);
+  return res.cookie!;
+}
+
+/** Runs `task` for 0..count-1, `concurrency` at a time; resolves the results in order. */
+async function inParallel<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+/** Another user's requests, sent back to back until stopped: the statuses they got. */
+function otherUserTraffic(instance: Instance, cookie: string) {
+  const statuses: number[] = [];
+  let running = true;
+  const loops = Array.from({ length: 8 }, async () => {
+    while (running) statuses.push((await send(instance, 'GET', '/me', cookie)).status);
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return statuses;
+    },
+  };
+}
+
+const STORES = ['memory', 'one Redis', 'Redis Cluster'] as const;
+type StoreName = (typeof STORES)[number];
+
+describe('J. work over one user’s sessions', () => {
+  const redisUrl = inject('redisUrl');
+  let cluster: RedisClusterUnderTest;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  const optionsFor = (store: StoreName, prefix: string): SessionModuleOptions => ({
+    secret: SECRET,
+    cookie: { secure: false },
+    globalGuard: true,
+    redis:
+      store === 'memory'
+        ? undefined
+        : store === 'one Redis'
+          ? { url: redisUrl, prefix }
+          : { cluster: { rootNodes: cluster.nodes.map((node) => node.url) }, prefix },
+  });
+
+  describe.each(STORES)('on %s', (store) => {
+    // Two instances sharing one store; on memory, one instance plays both.
+    let a: Instance;
+    let b: Instance;
+
+    beforeAll(async () => {
+      const options = optionsFor(store, `test-${randomUUID()}:`);
+      a = await startInstance(options);
+      b = store === 'memory' ? a : await startInstance(options);
+    });
+    afterAll(async () => {
+      await a?.app.close();
+      if (b !== a) await b?.app.close();
+    });
+
+    it('J37: 5,000 sessions of one user are listed and all revoked by one revokeAll(), while another user’s requests all succeed', async () => {
+      const cookies = await inParallel(5000, 32, (i) => login(i % 2 ? a : b, 'prolific'));
+      const other = await login(a, 'bystander');
+
+      const listing = otherUserTraffic(a, other);
+      const listed = await send(b, 'GET', '/sessions', cookies[0]);
+      const duringList = await listing.stop();
+      expect(listed).toMatchObject({ status: 200, body: { count: 5000 } });
+
+      const revoking = otherUserTraffic(a, other);
+      const revoked = await send(b, 'DELETE', '/sessions', cookies[1]);
+      const duringRevoke = await revoking.stop();
+      expect(revoked).toMatchObject({ status: 200, body: { revoked: 5000 } });
+
+      for (const statuses of [duringList, duringRevoke]) {
+        expect(statuses.length).toBeGreaterThan(0);
+        expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      }
+      const after = await inParallel(5000, 32, (i) =>
+        send(i % 2 ? b : a, 'GET', '/me', cookies[i]),
+      );
+      expect(after.filter((res) => res.status !== 401).length).toBe(0);
+      expect((await send(a, 'GET', '/me', other)).status).toBe(200);
+    }, 120_000);
+
+    it('E19: every login that answered before "sign out everywhere else" answered is dead, over 8 races', async () => {
+      let answeredBefore = 0;
+      for (let race = 0; race < 8; race++) {
+        const user = `racer-${race}`;
+        // Sessions to revoke make the sign-out take a while, as a real account's would.
+        await inParallel(150, 16, (i) => login(i % 2 ? a : b, user));
+        const current = await login(a, user);
+        // Logins keep starting, a millisecond apart, while the sign-out runs.
+        const answeredAt = new Map<string, number>();
+        let signedOutAt = Infinity;
+        const signingOut = send(a, 'DELETE', '/other-sessions', current).then((res) => {
+          signedOutAt = performance.now();
+          return res;
+        });
+        const logins: Promise<string | undefined>[] = [];
+        for (let i = 0; i < 40 && signedOutAt === Infinity; i++) {
+          logins.push(
+            send(i % 2 ? a : b, 'POST', `/login/${user}`).then((res) => {
+              // A login whose session the sign-out reached first is refused (401): no survivor.
+              expect([204, 401]).toContain(res.status);
+              if (res.status === 204) answeredAt.set(res.cookie!, performance.now());
+              return res.cookie;
+            }),
+          );
+          await sleep(1);
+        }
+        expect((await signingOut).status).toBe(200);
+        await Promise.all(logins);
+        const before = [...answeredAt].filter(([, at]) => at < signedOutAt).map(([c]) => c);
+        answeredBefore += before.length;
+        const survivors: string[] = [];
+        for (const cookie of before) {
+          for (const instance of [a, b]) {
+            if ((await send(instance, 'GET', '/me', cookie)).status !== 401) survivors.push(cookie);
+          }
+        }
+        expect(survivors).toEqual([]);
+        expect((await send(b, 'GET', '/me', current)).status).toBe(200);
+      }
+      // The races did race: logins answered while the sign-out ran. (The memory store answers
+      // a whole sign-out without yielding to I/O, so nothing can interleave with it there.)
+      expect(store === 'memory' || answeredBefore > 0).toBe(true);
+    }, 120_000);
+  });
+});
