@@ -12,6 +12,7 @@ export const SESSION_DEFAULTS = {
   idleTimeout: 30 * 60 * 1000,
   absoluteTimeout: 8 * 60 * 60 * 1000,
   renewalFraction: 0.1,
+  maxSessionsPerUser: 10_000,
   globalGuard: false,
   globalInterceptor: true,
   // Applied only when `redis` is given: without it, sessions live in the in-memory store.

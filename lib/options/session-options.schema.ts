@@ -114,12 +114,15 @@ export class SessionOptionsSchema {
 
   /**
    * At most this many live sessions per user: a login beyond it revokes the user's oldest
-   * sessions (by creation time).
-   * @default none (no limit)
+   * sessions (by creation time). The default bounds each user's index (no account can grow it
+   * without end by logging in again and again) far above what a person's devices need; set a
+   * small number (say 5) for a real limit. At most 100000.
+   * @default 10000
    */
   @IsOptional()
   @IsInt({ message: 'must be a whole number' })
   @Min(1, { message: 'must be at least 1' })
+  @Max(100_000, { message: 'must be at most 100000' })
   maxSessionsPerUser?: number;
 
   /**

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   Controller,
@@ -22,6 +22,7 @@ import {
 } from '../../lib/index.js';
 import { Test } from '@nestjs/testing';
 import { startRedisCluster, type RedisClusterUnderTest } from '../support/redis-cluster.js';
+import { inspectRedis } from '../support/redis-inspect.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SECRET = 'Jm4kP9sQ2wE7rT1yU6iO3pA8sD5fG0hJkLzXcV';
@@ -240,5 +241,59 @@ describe('J. work over one user’s sessions', () => {
       // a whole sign-out without yielding to I/O, so nothing can interleave with it there.)
       expect(store === 'memory' || answeredBefore > 0).toBe(true);
     }, 120_000);
+  });
+
+  describe('a user’s index on one Redis', () => {
+    const prefix = `test-${randomUUID()}:`;
+    let app: Instance;
+    beforeAll(async () => {
+      app = await startInstance({
+        ...optionsFor('one Redis', prefix),
+        idleTimeout: 1000,
+        maxSessionsPerUser: 5,
+      });
+    });
+    afterAll(() => app?.app.close());
+
+    // Where the module keeps a user's index: a hash of the user ID, never the ID itself.
+    const indexKey = (user: string) =>
+      `${prefix}u:{${createHash('sha256').update(user).digest().subarray(0, 16).toString('base64url')}}`;
+
+    it('J37: never holds more than maxSessionsPerUser entries, and sessions that idled out give up their place', async () => {
+      const redis = await inspectRedis(redisUrl);
+      try {
+        await inParallel(20, 4, () => login(app, 'regular'));
+        expect(await redis.client.zCard(indexKey('regular'))).toBe(5);
+        await sleep(1100); // every session idles out
+        const later = [await login(app, 'regular'), await login(app, 'regular')];
+        expect(await redis.client.zCard(indexKey('regular'))).toBe(2);
+        for (const cookie of later)
+          expect((await send(app, 'GET', '/me', cookie)).status).toBe(200);
+      } finally {
+        await redis.close();
+      }
+    });
+
+    it('revokes every session of an index written as a hash before 0.2 (upgraded in place)', async () => {
+      const redis = await inspectRedis(redisUrl);
+      try {
+        const cookies = [await login(app, 'veteran'), await login(app, 'veteran')];
+        const key = indexKey('veteran');
+        const members = await redis.client.zRangeWithScores(key, 0, -1);
+        expect(members).toHaveLength(2);
+        await redis.client.del(key);
+        await redis.client.hSet(
+          key,
+          Object.fromEntries(members.map(({ value, score }) => [value, String(score)])),
+        );
+        const res = await send(app, 'DELETE', '/sessions', cookies[0]);
+        expect(res).toMatchObject({ status: 200, body: { revoked: 2 } });
+        for (const cookie of cookies)
+          expect((await send(app, 'GET', '/me', cookie)).status).toBe(401);
+        expect(await redis.client.exists(key)).toBe(0);
+      } finally {
+        await redis.close();
+      }
+    });
   });
 });
