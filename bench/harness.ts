@@ -32,14 +32,21 @@ export interface RunningApp {
   process: ChildProcess;
 }
 
-/** Starts an app on the app core with this environment; resolves once it listens. */
-export async function startApp(kind: AppKind, env: NodeJS.ProcessEnv): Promise<RunningApp> {
+/**
+ * Starts an app on the app core with this environment; resolves once it listens. Its stderr is
+ * the benchmark's, or piped (`process.stderr`) for a benchmark that reads the app's log.
+ */
+export async function startApp(
+  kind: AppKind,
+  env: NodeJS.ProcessEnv,
+  stderr: 'inherit' | 'pipe' = 'inherit',
+): Promise<RunningApp> {
   const [command, ...args] = pinned(APP_CPU, [
     process.execPath,
     'dist-bench/bench/apps/serve.js',
     kind,
   ]);
-  const child = spawn(command!, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command!, args, { env, stdio: ['ignore', 'pipe', stderr] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       const match = /READY (\d+)/.exec(chunk.toString());

@@ -3,7 +3,8 @@
  * one core. Apps: ceiling | express-session (alone, in memory) | usual | nestjs-session |
  * secure-floor (the module's per-read work, hand-written) | express-session-floor (the same
  * work in an express-session store) | this (the sample) | this-bench (the module without the
- * sample's scrypt login, for filling Redis with many sessions quickly).
+ * sample's scrypt login, for filling Redis with many sessions quickly; without REDIS_URL, on the
+ * in-memory store).
  *
  *   node dist-bench/bench/apps/serve.js <app>     env: REDIS_URL, SESSION_SECRET, SESSION_ENCRYPTION_KEYS
  */
@@ -76,7 +77,7 @@ async function create(): Promise<INestApplication> {
         LoginBenchModule.forRoot({
           secret,
           cookie: { secure: false },
-          redis: { url: redisUrl },
+          ...(redisUrl ? { redis: { url: redisUrl } } : {}),
           encryptionKeys,
         }),
         { logger },
