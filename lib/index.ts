@@ -37,6 +37,7 @@ export {
   SessionStoreUnavailableException,
   SessionTooLargeError,
   SessionTooLargeException,
+  UnboundLoginException,
 } from './session.errors.js';
 export type {
   SessionCookieOptions,

@@ -51,6 +51,23 @@ export class SessionCookieUndeliverableException extends InternalServerErrorExce
   }
 }
 
+/**
+ * A Passport login (`passport.user` put in the session) on a session ID that came with the
+ * request: storing it would authenticate an ID an attacker may have planted (session fixation),
+ * so nothing is stored. Answers 500 with the fix: Passport 0.6 and later regenerate the session
+ * on login; with an older one, call `req.session.regenerate()` before `req.login()`.
+ */
+export class UnboundLoginException extends InternalServerErrorException {
+  constructor() {
+    super(
+      'A Passport login on a session ID that came with the request was not stored (it would be ' +
+        'session fixation). Passport 0.6 and later regenerate the session on login; with an ' +
+        'older Passport, call req.session.regenerate() before req.login().',
+    );
+    this.name = 'UnboundLoginException';
+  }
+}
+
 /** @internal A loggable message for any thrown value. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -8,6 +8,7 @@ import {
   SessionCookieUndeliverableException,
   SessionRevokedException,
   SessionStoreUnavailableException,
+  UnboundLoginException,
 } from '../session.errors.js';
 import type { SessionRecords } from '../stores/session-records.js';
 import type { UserSessionIndex } from '../user-session-index.js';
@@ -130,8 +131,8 @@ export class SessionWriter {
   }
 
   // The metadata the write stores: renewed when due; bound to a Passport user when a login
-  // just put one in a session whose ID is new on this request (Passport 0.6+ regenerates; an ID
-  // that came with the request is never turned into a login: that would be fixation).
+  // just put one in a session whose ID is new on this request (Passport 0.6+ regenerates). On an
+  // ID that came with the request, a Passport login is refused: that would be fixation.
   private metaToStore(
     req: IncomingMessage,
     session: RequestSessionObject,
@@ -145,11 +146,10 @@ export class SessionWriter {
     const passportUser = meta.userId === undefined ? passportUserOf(session) : undefined;
     if (passportUser === undefined) return meta;
     if (state.storedData !== undefined) {
-      this.logger.warn(
-        'A Passport login without a new session ID was not bound (Passport before 0.6 does not ' +
-          'regenerate on login): upgrade Passport, or call req.session.regenerate() first',
-      );
-      return meta;
+      // Stored unbound, `passport.user` would still log in apps that trust Passport's `req.user`.
+      const refusal = new UnboundLoginException();
+      this.logger.warn(refusal.message);
+      throw refusal;
     }
     state.login = 'created';
     return { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };

@@ -1,4 +1,13 @@
-import { Controller, HttpCode, Param, Post, Req, Res, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  Res,
+  type INestApplication,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
@@ -43,6 +52,13 @@ class ProbeController {
     @Param('value') value: string,
   ) {
     (session as unknown as Record<string, unknown>)[key] = { user: value };
+  }
+
+  // Shows one key of the session as the store gave it, as Passport's session strategy reads it.
+  @Public()
+  @Get('raw/:key')
+  raw(@Session() session: RequestSession, @Param('key') key: string) {
+    return { value: (session as unknown as Record<string, unknown>)[key] ?? null };
   }
 
   @Post('slow/:ms')
@@ -92,9 +108,21 @@ describe('the engine under the review findings', () => {
 
   it('never turns a Passport-looking key on a session that came with the request into a login', async () => {
     const cookie = cookieOf(await http.post('/cart/x').expect(200));
-    await http.post('/pref/passport/admin').set('Cookie', cookie).expect(200);
+    await http.post('/pref/passport/admin').set('Cookie', cookie).expect(500);
     await http.get('/me').set('Cookie', cookie).expect(401);
     expect(await app.get(SessionService).list('admin')).toEqual([]);
+  });
+
+  it('stores no Passport login under a session ID that came with the request (fixation): Passport’s own req.user would trust it', async () => {
+    // The attacker's ID, planted in the victim's browser, then a login that does not regenerate.
+    const planted = cookieOf(await http.post('/cart/x').expect(200));
+    const res = await http.post('/pref/passport/victim').set('Cookie', planted).expect(500);
+    expect(res.body.message).toMatch(/regenerate/);
+    await http.get('/raw/passport').set('Cookie', planted).expect(200, { value: null });
+    await http
+      .get('/raw/cart')
+      .set('Cookie', planted)
+      .expect(200, { value: ['x'] });
   });
 
   it('commits after a logout the handler did not await: the redirect clears the cookie', async () => {
