@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as otherRequestsFirst } from 'node:timers/promises';
 import type { SessionEvents, RevocationCause } from './events/session-events.js';
 import type { SessionLifetime } from './lifetime/session-lifetime.js';
 import type { SessionMetadata } from './session-data.interface.js';
@@ -30,8 +31,9 @@ export interface IndexedSession {
  * them costs O(that user's sessions), never a scan. Entries are added before their session is
  * stored, and removed after the session is already dead, so a session is never out of the index
  * while usable. Work over a user's sessions goes in batches of 100 with at most 32 store commands
- * in flight per instance, whatever the index's size, and a revoked batch leaves the index at
- * once, so a retry goes on where a failed attempt stopped. The index key is a hash of the user
+ * in flight per instance, whatever the index's size, letting other requests run between batches
+ * (a memory store answers without I/O); a revoked batch leaves the index at once, so a retry goes
+ * on where a failed attempt stopped. The index key is a hash of the user
  * ID: no user input reaches a store key.
  */
 export class UserSessionIndex {
@@ -91,6 +93,7 @@ export class UserSessionIndex {
         }
       });
       if (page.length < BATCH) break;
+      await otherRequestsFirst();
     }
     await this.remove(userId, dead);
     return live;
@@ -103,6 +106,7 @@ export class UserSessionIndex {
       await this.records.announce(batch);
       await this.store.indexRemove(userKey(userId), batch);
       for (const handle of batch) this.events.emit('revoked', { handle, userId, cause });
+      await otherRequestsFirst();
     }
   }
 
