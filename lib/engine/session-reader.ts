@@ -6,7 +6,7 @@ import { errorMessage } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
 import type { StoredSession } from '../stores/session-record.codec.js';
 import type { LoadedRecord } from '../stores/session-records.js';
-import type { HandshakeInspector } from './handshake-requests.js';
+import { platformRequest, type HandshakeInspector } from './handshake-requests.js';
 import type { SessionEngineParts } from './session-engine.js';
 import type { SessionWriter } from './session-writer.js';
 
@@ -27,31 +27,42 @@ export class SessionReader implements HandshakeInspector {
    * The session a request's cookie names, read only, for requests the engine does not handle (a
    * WebSocket handshake): `undefined` when there is none — absent, forged, revoked, unknown, or
    * expired (then ended here, as a request would). Rejects with a 503 when the store fails.
-   * With `renew` (a connection's activity: it opens, or a guarded message arrives), its activity
-   * stamp is renewed when due, as a request's would be, so a client active only over a
-   * WebSocket is not logged out as idle.
+   * The cookie is the one an HTTP request over the same transport would use (`cookie.secure:
+   * 'auto'`: `__Host-sid` over HTTPS, `sid` over plain HTTP), so a connection is the same user
+   * as the browser's requests. With `renew` (a connection's activity: it is accepted, or a
+   * guarded message arrives), its activity stamp is renewed when due, as a request's would be,
+   * so a client active only over a WebSocket is not logged out as idle.
    */
   async inspect(
     req: IncomingMessage,
     { renew = false }: { renew?: boolean } = {},
   ): Promise<SessionSnapshot | undefined> {
     const { policy, events, transport } = this.parts;
-    const header = req.headers.cookie;
-    let cookie = policy.read(header, policy.nameFor(true));
-    if (cookie.kind === 'absent') cookie = policy.read(header, policy.nameFor(false));
+    const seen = platformRequest(req);
+    const cookie = policy.read(req.headers.cookie, policy.nameFor(transport.isSecure(seen)));
     if (cookie.kind === 'absent') return undefined;
     if (cookie.kind === 'tampered') {
       const handle = sessionHandle(cookie.raw);
-      events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(req) });
+      events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(seen) });
       return undefined;
     }
     const handle = sessionHandle(cookie.sessionId);
-    const { stored } = await this.resolve(req, cookie.sessionId, handle).catch((err: unknown) => {
+    const { stored } = await this.resolve(seen, cookie.sessionId, handle).catch((err: unknown) => {
       throw this.writer.asAnswer(err);
     });
     if (!stored) return undefined;
     const meta = renew ? await this.renewed(handle, stored) : stored.meta;
     return meta && { id: handle, ...meta, data: stored.data as Partial<SessionData> };
+  }
+
+  /** Whether a session read a moment ago is due for renewal now. */
+  renewalDue(session: SessionSnapshot): boolean {
+    return this.parts.lifetime.renewalDue(session, Date.now());
+  }
+
+  /** Whether a request arrived over HTTPS, as the engine's transport sees it. */
+  isSecure(req: IncomingMessage): boolean {
+    return this.parts.transport.isSecure(req);
   }
 
   /** The metadata after renewing it when due; `undefined` when it was revoked meanwhile. */

@@ -1,16 +1,17 @@
 import type { IncomingMessage } from 'node:http';
+import { arrivedSecure } from '../engine/handshake-requests.js';
+import { isAppOrigin } from './app-origin.js';
 
 /**
  * @internal Whether a connection's handshake comes from this app's site: no Origin (not a
- * browser), an origin in `allowedOrigins`, or one whose host is the host it came to (a raw
- * handshake has no Express protocol to compare). A cross-site one is WebSocket hijacking: the
- * browser sends the victim's cookie with it as with a form post.
+ * browser), or an origin that is this app's own or in `allowedOrigins`, by the rule HTTP requests
+ * follow. A cross-site one is WebSocket hijacking: the browser sends the victim's cookie with it
+ * as with a form post.
  */
 export function isSameOriginHandshake(
   req: IncomingMessage,
   allowedOrigins: readonly string[],
 ): boolean {
   const origin = req.headers.origin;
-  if (origin === undefined || allowedOrigins.includes(origin)) return true;
-  return URL.canParse(origin) && new URL(origin).host === req.headers.host;
+  return origin === undefined || isAppOrigin(origin, req, arrivedSecure(req), allowedOrigins);
 }

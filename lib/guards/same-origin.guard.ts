@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { CrossSiteRequestException } from '../session.errors.js';
+import { arrivedSecure } from '../engine/handshake-requests.js';
+import { isAppOrigin } from './app-origin.js';
 import { isSameOriginHandshake } from './handshake-origin.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
@@ -55,7 +57,8 @@ export class SameOriginGuard implements CanActivate {
   }
 
   /**
-   * The handshake of a connection: its Origin must be this app's host or an allowed origin.
+   * The handshake of a connection: its Origin must be this app's own or an allowed origin, by the
+   * rule HTTP requests follow (scheme and host).
    * Refused with 403, or, for a WebSocket message (`ws`, where Nest shows a client only
    * WsException messages), `false`: Nest's `Forbidden resource`.
    */
@@ -65,10 +68,11 @@ export class SameOriginGuard implements CanActivate {
     throw new CrossSiteRequestException('Cross-origin WebSocket refused');
   }
 
+  /**
+   * Whether an Origin is this app's own (the scheme the request arrived over, as `trust proxy`
+   * has Express see it, and its host) or one of `allowedOrigins`: the rule handshakes follow too.
+   */
   protected isAllowedOrigin(origin: string, req: Request): boolean {
-    return (
-      origin === `${req.protocol}://${req.get('host')}` ||
-      this.options.allowedOrigins.includes(origin)
-    );
+    return isAppOrigin(origin, req, arrivedSecure(req), this.options.allowedOrigins);
   }
 }

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Controller, HttpCode, Module, Post, Req, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SESSION_STORE } from '../../lib/session.constants.js';
@@ -22,10 +22,16 @@ import {
   handleOf,
   login,
   sessionCookie,
+  sessionIdOf,
   startSample,
   type SampleUnderTest,
 } from '../support/sample-app.js';
 import { signedSessionCookie } from '../support/signed-cookie.js';
+import {
+  hasOpenssl,
+  startProductionSampleBehindProxy,
+  type SampleBehindProxy,
+} from '../support/tls-proxy.js';
 import {
   askSocketIo,
   askWs,
@@ -52,11 +58,12 @@ describe.each(['memory', 'redis'] as const)(
     /** An instance with a short idle timeout. */
     let brief: SampleUnderTest;
     const opened: Socket[] = [];
+    const secret = randomBytes(32).toString('base64url');
 
     beforeAll(async () => {
       const shared = {
         REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined,
-        SESSION_SECRET: randomBytes(32).toString('base64url'),
+        SESSION_SECRET: secret,
         SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
       };
       a = await startSample(shared);
@@ -181,6 +188,76 @@ describe.each(['memory', 'redis'] as const)(
       expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
     });
 
+    it("refuses a handshake from the app's host under another scheme, as HTTP does", async () => {
+      const cookie = await login(a);
+      const host = `127.0.0.1:${portOf(a.app)}`;
+      // Over plain http the app's own origin is http://; https:// of the same host is another.
+      await a.http
+        .post('/cart')
+        .set({ Origin: `https://${host}`, Cookie: cookie })
+        .expect(403);
+      await expect(open(a, { cookie, origin: `https://${host}` })).rejects.toThrow('Unauthorized');
+      await open(a, { cookie, origin: `http://${host}` });
+    });
+
+    it('J40: a handshake reads the cookie HTTP reads on its transport, not a __Host- one first', async () => {
+      // With `secure: 'auto'` over http, HTTP reads `sid`; a `__Host-sid` planted beside it (here
+      // bob's, validly signed) must not make the same browser's socket act as another user.
+      const alice = await login(a);
+      const bobs = signedSessionCookie('__Host-sid', sessionIdOf(await login(a, 'bob')), secret);
+      const cookie = `${bobs}; ${alice}`;
+      const me = await a.http.get('/auth/me').set('Cookie', cookie).expect(200);
+      expect(me.body.user.id).toBe('1');
+      const socket = await open(a, { cookie });
+      expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
+    });
+
+    it('J40: a planted cookie of the session name sent first does not refuse the handshake', async () => {
+      const cookie = await login(a);
+      const name = cookie.split('=')[0]!;
+      const socket = await open(a, { cookie: `${name}=planted; ${cookie}` });
+      expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
+    });
+
+    it('renews a session only for a connection the app accepts, not for any upgrade', async () => {
+      const cookie = await login(brief);
+      const handle = handleOf(cookie);
+      const sessions = brief.app.get<{
+        read(handle: string): Promise<unknown>;
+        writeUnlessRevoked(handle: string, record: Buffer, ttl: number): Promise<boolean>;
+      }>(SESSION_STORE);
+      const reads = vi.spyOn(sessions, 'read');
+      const writes = vi.spyOn(sessions, 'writeUnlessRevoked');
+      const callsFor = (spy: typeof reads | typeof writes) =>
+        spy.mock.calls.filter(([key]) => key === handle).length;
+      try {
+        await sleep(IDLE * 0.3); // renewal is due
+        // An upgrade to a path nothing serves (read, to follow it, but not written), and a
+        // cross-site handshake (not even read).
+        const upgrade = connect(portOf(brief.app), '127.0.0.1');
+        upgrade.on('error', () => undefined);
+        upgrade.write(upgradeRequest('/not-a-socket', { Cookie: cookie }));
+        await sleep(100);
+        upgrade.destroy();
+        await expect(open(brief, { cookie, origin: 'https://evil.example' })).rejects.toThrow(
+          'Unauthorized',
+        );
+        expect({ reads: callsFor(reads), writes: callsFor(writes) }).toEqual({
+          reads: 1,
+          writes: 0,
+        });
+        // The connection the app accepts renews it, once.
+        const socket = await open(brief, { cookie });
+        expect(callsFor(writes)).toBe(1);
+        expect(await askSocketIo(socket, 'whoami')).toMatchObject({
+          answer: { user: { id: '1' } },
+        });
+      } finally {
+        reads.mockRestore();
+        writes.mockRestore();
+      }
+    });
+
     it('answers malformed handshakes with an error, never a crash', async () => {
       const cookie = await login(a);
       const port = portOf(a.app);
@@ -249,6 +326,51 @@ describe.each(['memory', 'redis'] as const)(
     });
   },
 );
+
+describe.skipIf(!hasOpenssl())('the sample in production behind a TLS proxy', () => {
+  let deployed: SampleBehindProxy;
+
+  beforeAll(async () => {
+    deployed = await startProductionSampleBehindProxy(inject('redisUrl'));
+  });
+  afterAll(() => deployed?.close());
+
+  // The browser's view: wss:// to the proxy, which forwards the upgrade over plain http.
+  const openThroughProxy = (cookie: string, origin: string) => {
+    const socket = io(`${deployed.proxy.url}/realtime`, {
+      transports: ['websocket'],
+      extraHeaders: { Cookie: cookie, Origin: origin },
+      rejectUnauthorized: false,
+      reconnection: false,
+      forceNew: true,
+    });
+    return new Promise<Socket>((resolve, reject) => {
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', (err) => {
+        socket.close();
+        reject(err);
+      });
+    });
+  };
+
+  it('accepts a handshake from its https origin and refuses its http one, as HTTP does', async () => {
+    const { sample, proxy } = deployed;
+    const res = await sample.http
+      .post('/auth/login')
+      .set('X-Forwarded-Proto', 'https')
+      .send({ username: 'alice', password: 'alice-password' })
+      .expect(200);
+    const cookie = sessionCookie(res);
+    const insecure = proxy.url.replace(/^https:/, 'http:');
+    await expect(openThroughProxy(cookie, insecure)).rejects.toThrow('Unauthorized');
+    const socket = await openThroughProxy(cookie, proxy.url);
+    try {
+      expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
+    } finally {
+      socket.close();
+    }
+  });
+});
 
 // A Nest app has one WebSocket adapter; the sample uses socket.io. This app shows the same
 // guards and decorator on a plain `ws` gateway (@nestjs/platform-ws) on the app's HTTP server.

@@ -10,9 +10,12 @@ const guard = new SameOriginGuard({
 
 function check(method: string, headers: Record<string, string>): boolean {
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  // An Express request that arrived over HTTPS (`req.secure`, as `trust proxy` decides).
   const req = {
     method,
     protocol: 'https',
+    secure: true,
+    headers: { host: 'app.example.com', ...lower },
     get: (name: string) =>
       lower[name.toLowerCase()] ?? (name === 'host' ? 'app.example.com' : undefined),
   };
@@ -50,5 +53,22 @@ describe('SameOriginGuard', () => {
     expect(check('GET', { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' })).toBe(
       true,
     );
+  });
+
+  it('judges a WebSocket handshake by the same rule: scheme and host, by its transport', () => {
+    const handshake = (origin: string, encrypted: boolean) => {
+      const request = { headers: { host: 'app.example.com', origin }, socket: { encrypted } };
+      const context = {
+        getType: () => 'ws',
+        switchToWs: () => ({ getClient: () => ({ request }) }),
+      } as unknown as ExecutionContext;
+      return guard.canActivate(context);
+    };
+    expect(handshake('https://app.example.com', true)).toBe(true);
+    expect(handshake('http://app.example.com', false)).toBe(true);
+    expect(handshake('https://admin.example.com', false)).toBe(true);
+    // The app's host under the other scheme is another origin, as for HTTP.
+    expect(handshake('http://app.example.com', true)).toBe(false);
+    expect(handshake('https://app.example.com', false)).toBe(false);
   });
 });
