@@ -188,7 +188,7 @@ describe.each(['memory', 'redis'] as const)(
       expect(await askSocketIo(socket, 'whoami')).toMatchObject({ answer: { user: { id: '1' } } });
     });
 
-    it("refuses a handshake from the app's host under another scheme, as HTTP does", async () => {
+    it("J40: refuses a handshake from the app's host under another scheme, as HTTP does", async () => {
       const cookie = await login(a);
       const host = `127.0.0.1:${portOf(a.app)}`;
       // Over plain http the app's own origin is http://; https:// of the same host is another.
@@ -353,7 +353,7 @@ describe.skipIf(!hasOpenssl())('the sample in production behind a TLS proxy', ()
     });
   };
 
-  it('accepts a handshake from its https origin and refuses its http one, as HTTP does', async () => {
+  it('J40: accepts a handshake from its https origin and refuses its http one, as HTTP does', async () => {
     const { sample, proxy } = deployed;
     const res = await sample.http
       .post('/auth/login')
