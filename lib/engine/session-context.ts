@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ExpiryReason } from '../lifetime/session-lifetime.js';
+import type { FollowedRequest } from './requests-in-flight.js';
 
 /**
  * @internal What the engine knows about one request, from loading to the response. The request's
@@ -17,6 +18,8 @@ export interface SessionContext {
   expired?: ExpiryReason;
   /** Saves and logouts not awaited by the app: the response waits for them before it commits. */
   inflight?: Promise<unknown>;
+  /** The session the request loaded, followed while in flight (see RequestsInFlight). */
+  flight?: FollowedRequest;
   /** The `Set-Cookie` the response carries: the session's ID, or a cleared cookie. */
   cookie?: 'issue' | 'clear';
   /** The response, whose `end` the handler wraps. */

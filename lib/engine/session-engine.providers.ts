@@ -66,6 +66,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
       SessionLifetime,
       SessionEvents,
       CONNECT_REDIS_MIGRATION,
+      SESSION_STORE,
     ],
     useFactory: (
       options: ResolvedSessionOptions,
@@ -75,6 +76,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
       lifetime: SessionLifetime,
       events: SessionEvents,
       migration: ConnectRedisMigration | null,
+      store: SessionStore,
     ) =>
       new SessionEngine({
         policy,
@@ -85,6 +87,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
         events,
         maxSessionsPerUser: options.maxSessionsPerUser,
         migration: migration ?? undefined,
+        isRevoked: (handle) => store.isRevoked(handle),
       }),
   },
   {
@@ -108,6 +111,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
         new SessionHandler(engine, policy, expressTransport, scope, events),
         host,
         engine.reader,
+        engine.inFlight,
       );
       // NestFactory.create() has its HTTP adapter already: mounting now puts the session
       // handling before anything main.ts adds with app.use() (passport.session(), say).

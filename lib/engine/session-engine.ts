@@ -26,6 +26,7 @@ import {
   storedOf,
 } from './request-session-slot.js';
 import type { SessionContext } from './session-context.js';
+import { RequestsInFlight } from './requests-in-flight.js';
 import { ResponseCookies } from './response-cookies.js';
 import { SessionReader } from './session-reader.js';
 import { SessionWriter, type SessionWriterParts } from './session-writer.js';
@@ -33,6 +34,8 @@ import { SessionWriter, type SessionWriterParts } from './session-writer.js';
 /** @internal What the engine works with. */
 export interface SessionEngineParts extends Omit<SessionWriterParts, 'cookies'> {
   migration?: ConnectRedisMigration;
+  /** Whether the store holds a session's tombstone (SessionStore.isRevoked). */
+  isRevoked: (handle: string) => Promise<boolean>;
 }
 
 /** @internal Options of an in-memory regenerate. */
@@ -57,8 +60,11 @@ export class SessionEngine implements SessionOperations {
   readonly cookies: ResponseCookies;
   /** Reads sessions by their ID or handle, for this engine and for connections. */
   readonly reader: SessionReader;
+  /** The requests in flight here, marked when their session ends on any instance. */
+  readonly inFlight: RequestsInFlight;
 
   constructor(private readonly parts: SessionEngineParts) {
+    this.inFlight = new RequestsInFlight(parts.isRevoked);
     this.cookies = new ResponseCookies(parts.policy);
     this.writer = new SessionWriter({ ...parts, cookies: this.cookies });
     this.reader = new SessionReader(parts, this.writer);
@@ -67,6 +73,7 @@ export class SessionEngine implements SessionOperations {
   /** Gives the request its session: the cookie's, or a new anonymous one. Never rejects. */
   async load(req: IncomingMessage, context: SessionContext, sessionId: string): Promise<void> {
     const handle = sessionHandle(sessionId);
+    this.inFlight.follow(handle, context);
     try {
       const { stored, expired } = await this.reader.resolve(req, sessionId, handle);
       if (!stored) {

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { errorMessage } from '../session.errors.js';
 import { trackHandshakes, type HandshakeInspector } from './handshake-requests.js';
 import { LiveConnections } from './live-connections.js';
+import type { RequestsInFlight } from './requests-in-flight.js';
 import type { SessionHandler } from './session-handler.js';
 
 /**
@@ -22,24 +23,28 @@ export class SessionMount {
       deadlineOf(handle: string): Promise<number | undefined>;
       onSessionEnded(listener: (handle: string) => void): Promise<void>;
     },
+    private readonly inFlight: RequestsInFlight,
   ) {}
 
   private readonly logger = new Logger('SessionModule');
 
   /**
-   * Once the HTTP server exists (at bootstrap): follows its WebSocket handshakes, and closes the
-   * connections of every session that ends, on this instance or another sharing the store.
+   * Once the HTTP server exists (at bootstrap): follows its WebSocket handshakes; and, with one
+   * subscription, hears of every session that ends, on this instance or another sharing the store,
+   * to mark its requests in flight and close its connections.
    */
   followHandshakes(): void {
     const server = this.host?.httpAdapter?.getHttpServer() as Server | undefined;
-    if (!server) return;
-    const live = new LiveConnections((handle) => this.inspector.deadlineOf(handle));
+    const live = server && new LiveConnections((handle) => this.inspector.deadlineOf(handle));
     this.inspector
-      .onSessionEnded((handle) => live.close(handle))
+      .onSessionEnded((handle) => {
+        this.inFlight.ended(handle);
+        live?.close(handle);
+      })
       .catch((err: unknown) => {
         this.logger.error(`Cannot hear of sessions ended elsewhere: ${errorMessage(err)}`);
       });
-    trackHandshakes(server, this.inspector, live);
+    if (server && live) trackHandshakes(server, this.inspector, live);
   }
 
   mountIfReady(): void {

@@ -4,6 +4,7 @@ import { isPublicRoute } from '../decorators/public.decorator.js';
 import type { IncomingMessage } from 'node:http';
 import { inspectHandshake } from '../engine/handshake-requests.js';
 import { passportLoggedOut } from '../engine/passport-login.js';
+import { confirmSessionNotEnded } from '../engine/requests-in-flight.js';
 import { showSnapshot } from '../engine/request-session-slot.js';
 import { sessionContextOf } from '../engine/request-session-slot.js';
 import { SessionRequiredException } from '../session.errors.js';
@@ -13,8 +14,12 @@ import { isConnection, requireRequest, requireSession } from '../session-access.
  * Lets a request through only with a logged-in session that is neither revoked nor logged out
  * nor expired. Revocation deletes a session in the store and leaves a tombstone (the denylist)
  * that every write checks, so the next request with that cookie — on any instance sharing the
- * store — finds no session and gets 401. Fails closed: when the store cannot be read, 503; in a
- * handler it cannot read a session for, 401; never through.
+ * store — finds no session and gets 401. A request already in flight (its session loaded, its
+ * body still arriving) is refused too when its session ends before the guard runs: every
+ * instance hears of ended sessions, and a state-changing request (not GET, HEAD or OPTIONS) also
+ * checks the tombstone in the store, one command, in case that announcement was lost. Fails
+ * closed: when the store cannot be read, 503; in a handler it cannot read a session for, 401;
+ * never through.
  *
  * Use it per route with `@UseGuards(RevokedSessionGuard)`, or on every route with the module's
  * `globalGuard: true` and `@Public()` on the open ones. Subclass it to add checks of your own.
@@ -33,7 +38,7 @@ export class RevokedSessionGuard implements CanActivate {
     // Passport's own logout (or a user its deserializeUser no longer knows) ends the login too.
     const userId = session?.meta?.userId;
     if (!userId || passportLoggedOut(session, userId)) throw new SessionRequiredException();
-    return true;
+    return confirmSessionNotEnded(req)?.then(() => true) ?? true;
   }
 
   /**
