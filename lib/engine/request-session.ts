@@ -182,7 +182,11 @@ export class UnavailableSession implements SessionMembers {
   }
 
   destroy(callback?: Callback): this {
-    process.nextTick(() => callback?.(this.#reason()));
+    const err = this.#reason();
+    // The session could not be read, so it is not ended: a response that assumes it (a redirect
+    // the app sends without waiting) answers the failure instead.
+    if (this.#context) this.#context.failedLogout = err;
+    process.nextTick(() => callback?.(err));
     return this;
   }
 
@@ -191,7 +195,8 @@ export class UnavailableSession implements SessionMembers {
   }
 
   save(callback?: Callback): this {
-    return this.destroy(callback);
+    process.nextTick(() => callback?.(this.#reason()));
+    return this;
   }
 
   touch(): this {

@@ -18,6 +18,8 @@ export interface SessionContext {
   expired?: ExpiryReason;
   /** Saves and logouts not awaited by the app: the response waits for them before it commits. */
   inflight?: Promise<unknown>;
+  /** A logout on this request failed and the session lives on: the response says so (503). */
+  failedLogout?: unknown;
   /** The session the request loaded, followed while in flight (see RequestsInFlight). */
   flight?: FollowedRequest;
   /** The `Set-Cookie` the response carries: the session's ID, or a cleared cookie. */

@@ -140,16 +140,29 @@ export class SessionEngine implements SessionOperations {
   /** Writes the request's session now; on failure the request keeps the session it had before. */
   save(req: IncomingMessage): Promise<void> {
     const session = requireSessionObject(req);
-    return this.track(req, this.store(req, session, JSON.stringify(session)));
+    const context = sessionContextOf(req);
+    return this.track(context, this.store(req, session, JSON.stringify(session)));
   }
 
-  /** Ends the request's session: revoked in the store, out of its user's index, cookie cleared. */
+  /**
+   * Ends the request's session: revoked in the store, out of its user's index, cookie cleared.
+   * When that fails the session lives on, and the response says so (503) even if the app did not
+   * wait for this.
+   */
   destroy(req: IncomingMessage): Promise<void> {
-    return this.track(req, this.end(req));
+    const context = sessionContextOf(req);
+    const ending = this.end(req).then(
+      () => context && (context.failedLogout = undefined),
+      (err: unknown) => {
+        if (context) context.failedLogout = err;
+        throw err;
+      },
+    );
+    return this.track(context, ending);
   }
 
-  // Detaches the session and clears the cookie at once (the response may leave before the
-  // store answers), and puts both back if the store fails.
+  // Detaches the session and clears the cookie at once (the response waits for the store but
+  // middleware may send the headers earlier), and puts both back if the store fails.
   private async end(req: IncomingMessage): Promise<void> {
     const context = requireContext(req);
     const session = sessionOf(req);
@@ -186,9 +199,12 @@ export class SessionEngine implements SessionOperations {
   /**
    * What the end of the request must do: nothing (`undefined`, the common case, decided without
    * waiting), or a write of a changed or renewal-due session, or the retirement of a session that
-   * was regenerated into an empty one (a logout through Passport).
+   * was regenerated into an empty one (a logout through Passport); or answer that a logout on the
+   * request failed, so that a response which assumed it (a redirect) does not say it worked.
    */
-  commit(req: IncomingMessage): Promise<void> | undefined {
+  commit(req: IncomingMessage, context: SessionContext): Promise<void> | undefined {
+    if (context.failedLogout) return Promise.reject(context.failedLogout);
+    if (context.failure !== undefined) return undefined;
     const session = sessionOf(req);
     if (!session) return undefined;
     const state = RequestSessionObject.stateOf(session);
@@ -204,9 +220,9 @@ export class SessionEngine implements SessionOperations {
   }
 
   // Records an operation the app may not await (`req.session.destroy(); res.redirect()`), so the
-  // response commits only after it: never a stale write-back racing a logout.
-  private track(req: IncomingMessage, operation: Promise<void>): Promise<void> {
-    const context = sessionContextOf(req);
+  // response commits only after it: never a stale write-back racing a logout. The context is the
+  // one the request had when the operation started (a logout detaches the session at once).
+  private track(context: SessionContext | undefined, operation: Promise<void>): Promise<void> {
     if (context) {
       const settled = operation.then(ignore, ignore);
       context.inflight = context.inflight ? Promise.all([context.inflight, settled]) : settled;

@@ -74,7 +74,7 @@ export class SessionHandler {
       void inflight.then(() => this.finish(context, args));
       return;
     }
-    const pending = context.failure === undefined ? this.engine.commit(res.req) : undefined;
+    const pending = this.engine.commit(res.req, context);
     if (pending === undefined) {
       this.setCookie(res, context);
       Reflect.apply(context.end, res, args);
@@ -109,8 +109,8 @@ export class SessionHandler {
     if (status >= 500 && !(err instanceof HttpException)) {
       this.logger.error(`Session not saved: ${errorMessage(err)}`);
     }
-    // The body changes: only what described the old one goes (CORS and security headers stay).
-    for (const name of ENTITY_HEADERS) res.removeHeader(name);
+    // The answer changes: only what described the old one goes (CORS and security headers stay).
+    for (const name of ANSWER_HEADERS) res.removeHeader(name);
     this.setCookie(res, context);
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -131,7 +131,9 @@ export class SessionHandler {
   }
 }
 
-const ENTITY_HEADERS = [
+// A redirect's target too: a failure is not a redirect (a logout that did not happen).
+const ANSWER_HEADERS = [
+  'location',
   'content-type',
   'content-length',
   'content-encoding',
