@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Public, Session, SessionService, type RequestSession } from '../../lib/index.js';
+import { issuedCookie, startPassportApp } from '../support/passport-app.js';
 import { inspectRedis } from '../support/redis-inspect.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startSessionApp } from '../support/session-test-app.js';
@@ -131,5 +132,53 @@ describe('a logout the app does not await', () => {
         .set('Cookie', cookies[i]!)
         .expect(200, { userId: `stopped-${how}` });
     }
+  });
+
+  describe("through Passport's req.logout()", () => {
+    let passportApps: Awaited<ReturnType<typeof startPassportApp>>[];
+
+    beforeAll(async () => {
+      const options = {
+        wiring: 'main.ts' as const,
+        secret: randomBytes(32).toString('base64url'),
+        session: {
+          redis: {
+            url: server.url,
+            prefix: `test-${randomUUID()}:`,
+            commandTimeout: COMMAND_TIMEOUT,
+          },
+        },
+      };
+      passportApps = await Promise.all([startPassportApp(options), startPassportApp(options)]);
+    });
+    afterAll(() => Promise.all(passportApps.map((passportApp) => passportApp.close())));
+
+    const passportLogin = async () => {
+      const res = await passportApps[0]!.http
+        .post('/login')
+        .send({ username: 'alice', password: 'alice-password' })
+        .expect(200);
+      return issuedCookie(res)!;
+    };
+
+    it('is done before the response arrives', async () => {
+      const cookie = await passportLogin();
+      await pauseWrites(COMMAND_TIMEOUT / 2);
+      const res = await passportApps[0]!.http.post('/logout-and-redirect').set('Cookie', cookie);
+      expect(res.status).toBe(303);
+      await passportApps[1]!.http.get('/profile').set('Cookie', cookie).expect(401);
+    });
+
+    it('answers 503 when the store does not answer the revocation in time', async () => {
+      const cookie = await passportLogin();
+      await pauseWrites(COMMAND_TIMEOUT * 3);
+      try {
+        const res = await passportApps[0]!.http.post('/logout-and-redirect').set('Cookie', cookie);
+        expect(res.status).toBe(503);
+        expect(res.headers.location).toBeUndefined();
+      } finally {
+        await redis.client.sendCommand(['CLIENT', 'UNPAUSE']);
+      }
+    });
   });
 });

@@ -7,6 +7,7 @@ import {
   Module,
   Post,
   Req,
+  Res,
   UnauthorizedException,
   UseGuards,
   type DynamicModule,
@@ -18,7 +19,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule, PassportSerializer, PassportStrategy } from '@nestjs/passport';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request } from 'express';
+import type { Request, Response as ExpressResponse } from 'express';
 import passport from 'passport';
 import { Strategy } from 'passport-local';
 import request from 'supertest';
@@ -117,6 +118,14 @@ class PassportController {
   @HttpCode(204)
   logout(@Req() req: Request): Promise<void> {
     return new Promise((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
+  }
+
+  /** As express-session code often has it: the redirect does not wait for the logout. */
+  @Public()
+  @Post('logout-and-redirect')
+  logoutAndRedirect(@Req() req: Request, @Res() res: ExpressResponse): void {
+    req.logout(() => undefined);
+    res.redirect(303, '/');
   }
 
   /** Something an anonymous visitor keeps in the session, which gets them a session cookie. */
