@@ -66,7 +66,6 @@ export const sessionEngineProviders: FactoryProvider[] = [
       SessionLifetime,
       SessionEvents,
       CONNECT_REDIS_MIGRATION,
-      SESSION_STORE,
     ],
     useFactory: (
       options: ResolvedSessionOptions,
@@ -76,7 +75,6 @@ export const sessionEngineProviders: FactoryProvider[] = [
       lifetime: SessionLifetime,
       events: SessionEvents,
       migration: ConnectRedisMigration | null,
-      store: SessionStore,
     ) =>
       new SessionEngine({
         policy,
@@ -87,7 +85,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
         events,
         maxSessionsPerUser: options.maxSessionsPerUser,
         migration: migration ?? undefined,
-        isRevoked: (handle) => store.isRevoked(handle),
+        isRevoked: (handle) => records.isRevoked(handle),
       }),
   },
   {

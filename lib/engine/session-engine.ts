@@ -34,7 +34,7 @@ import { SessionWriter, type SessionWriterParts } from './session-writer.js';
 /** @internal What the engine works with. */
 export interface SessionEngineParts extends Omit<SessionWriterParts, 'cookies'> {
   migration?: ConnectRedisMigration;
-  /** Whether the store holds a session's tombstone (SessionStore.isRevoked). */
+  /** Whether the store holds a session's tombstone (SessionRecords.isRevoked). */
   isRevoked: (handle: string) => Promise<boolean>;
 }
 

@@ -44,7 +44,10 @@ export class SessionMount {
       .catch((err: unknown) => {
         this.logger.error(`Cannot hear of sessions ended elsewhere: ${errorMessage(err)}`);
       });
-    if (server && live) trackHandshakes(server, this.inspector, live);
+    // An upgrade request never passes through Express: its `req.secure` (which honours `trust
+    // proxy`) is read through Express's request prototype.
+    const requestPrototype = this.host.httpAdapter.getInstance<{ request: object }>().request;
+    if (server && live) trackHandshakes(server, this.inspector, live, requestPrototype);
   }
 
   mountIfReady(): void {

@@ -26,13 +26,18 @@ export class SessionRecords {
   async load(handle: string): Promise<LoadedRecord> {
     const record = await this.store.read(handle);
     if (record === null) {
-      return { missing: (await this.store.isRevoked(handle)) ? 'revoked' : 'unknown' };
+      return { missing: (await this.isRevoked(handle)) ? 'revoked' : 'unknown' };
     }
     const decoded = this.codec.decode(record, handle);
     if ('failure' in decoded) {
       return { missing: decoded.failure === 'malformed' ? 'unknown' : 'undecryptable' };
     }
     return { session: decoded.value };
+  }
+
+  /** Whether the session's tombstone is there: it was revoked (one store command). */
+  isRevoked(handle: string): Promise<boolean> {
+    return this.store.isRevoked(handle);
   }
 
   /**

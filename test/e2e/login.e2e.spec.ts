@@ -232,9 +232,17 @@ describe.each(['memory', 'redis'] as const)('the session engine (%s store)', (ki
       await redis.client.configResetStat();
       const res = await http.post('/login/one-write').set('Cookie', cookie).expect(200);
       const calls = await redis.commandCalls();
-      // One write-unless-revoked (its EXISTS and SET), one index entry, one revocation of the
-      // anonymous session (its DEL and the tombstone's SET).
-      expect(calls).toMatchObject({ evalsha: 3, exists: 1, set: 2, del: 1, hset: 1 });
+      // One write-unless-revoked (its EXISTS and SET), one index entry (with the pruning of
+      // entries past the absolute timeout), one revocation of the anonymous session (its DEL and
+      // the tombstone's SET).
+      expect(calls).toMatchObject({
+        evalsha: 3,
+        exists: 1,
+        set: 2,
+        del: 1,
+        zadd: 1,
+        zremrangebyscore: 1,
+      });
       await http.get('/me').set('Cookie', cookieOf(res)).expect(200, { userId: 'one-write' });
       await http.get('/cart').set('Cookie', cookie).expect(200, { items: [] });
     } finally {
