@@ -76,6 +76,7 @@ describe('F. storage and encryption: at rest, key rotation, migration (sample on
     for (const key of await redis.keys(sample.keyPrefix)) {
       const type = await redis.client.type(key);
       if (type === 'string') dump.push((await bytes.get(key)) as Buffer);
+      else if (type === 'zset') dump.push(...((await bytes.zRange(key, 0, -1)) as Buffer[]));
       else dump.push(...Object.values((await bytes.hGetAll(key)) as Record<string, Buffer>));
       expect(key).not.toContain(sessionIdOf(cookie));
     }
