@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { isAppOrigin } from '../guards/app-origin.js';
 import type { LiveConnections } from './live-connections.js';
-import { expressTransport } from './request-transport.js';
+import { platformTransport } from './request-transport.js';
 import type { SessionSnapshot } from '../session-data.interface.js';
 
 /** @internal What reads a handshake's session: the engine of the app whose server it came to. */
@@ -135,7 +135,7 @@ export function platformRequest(req: IncomingMessage): IncomingMessage {
  * follow.
  */
 export function arrivedSecure(req: IncomingMessage): boolean {
-  const transport = trackedServerOf(req)?.inspector ?? expressTransport;
+  const transport = trackedServerOf(req)?.inspector ?? platformTransport;
   return transport.isSecure(platformRequest(req));
 }
 

@@ -3,19 +3,26 @@ import type { TLSSocket } from 'node:tls';
 
 /**
  * @internal What the engine needs to know about a request beyond Node's own `IncomingMessage`:
- * whether it arrived over HTTPS and from which address. Express answers both, honouring its
- * `trust proxy` setting (`req.secure`, `req.ip`); a bare Node request (a WebSocket upgrade, say)
- * answers from its socket. Another platform is another implementation of this interface.
+ * whether it arrived over HTTPS and from which address.
  */
 export interface RequestTransport {
   isSecure(req: IncomingMessage): boolean;
   clientIp(req: IncomingMessage): string | undefined;
 }
 
-type ExpressLike = IncomingMessage & { secure?: boolean; ip?: string };
+type PlatformRequest = IncomingMessage & { protocol?: string; ip?: string };
 
-/** @internal Express's view of a request when it has one, the socket's otherwise. */
-export const expressTransport: RequestTransport = {
-  isSecure: (req) => (req as ExpressLike).secure ?? (req.socket as TLSSocket).encrypted === true,
-  clientIp: (req) => (req as ExpressLike).ip ?? req.socket?.remoteAddress,
+/**
+ * @internal The platform's view of a request when it has one — Express's and Fastify's requests
+ * both answer `protocol` and `ip`, honouring `trust proxy` / `trustProxy` — the socket's
+ * otherwise (a bare Node request).
+ */
+export const platformTransport: RequestTransport = {
+  isSecure: (req) => {
+    const { protocol } = req as PlatformRequest;
+    return protocol === undefined
+      ? (req.socket as TLSSocket).encrypted === true
+      : protocol === 'https';
+  },
+  clientIp: (req) => (req as PlatformRequest).ip ?? req.socket?.remoteAddress,
 };

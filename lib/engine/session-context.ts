@@ -1,6 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ExpiryReason } from '../lifetime/session-lifetime.js';
 import type { FollowedRequest } from './requests-in-flight.js';
+import type { SessionResponse } from './session-response.js';
 
 /**
  * @internal What the engine knows about one request, from loading to the response. The request's
@@ -8,7 +9,9 @@ import type { FollowedRequest } from './requests-in-flight.js';
  * its own.
  */
 export interface SessionContext {
-  /** Whether the request was seen as HTTPS (Express's `req.secure`). */
+  /** The request, as the platform hands it to handlers (Express's, or Fastify's). */
+  readonly req: IncomingMessage;
+  /** Whether the request was seen as HTTPS (the platform's view: `trust proxy`, `trustProxy`). */
   readonly secure: boolean;
   /** The cookie name this request uses. */
   readonly cookieName: string;
@@ -24,10 +27,6 @@ export interface SessionContext {
   flight?: FollowedRequest;
   /** The `Set-Cookie` the response carries: the session's ID, or a cleared cookie. */
   cookie?: 'issue' | 'clear';
-  /** The response, whose `end` the handler wraps. */
-  readonly res: ServerResponse;
-  /** The response's own `end`, called once the session is committed. */
-  readonly end: (this: ServerResponse, ...args: unknown[]) => ServerResponse;
-  /** Commits the session, then calls `end` (the handler's, shared by all requests). */
-  readonly finish: (context: SessionContext, endArgs: unknown[]) => void;
+  /** The response, until its headers leave. */
+  readonly res: SessionResponse;
 }

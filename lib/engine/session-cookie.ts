@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import type { SessionCookieSettings } from '../session-data.interface.js';
+import type { SessionResponse } from './session-response.js';
 
 /** @internal What the request's session cookie holds. */
 export type SessionCookieRead =
@@ -59,7 +59,7 @@ export class SessionCookiePolicy {
    * replacing (or, without a value, removing) one set before for the same cookie, with
    * `Cache-Control: no-store`.
    */
-  put(res: ServerResponse, name: string, value?: string): void {
+  put(res: SessionResponse, name: string, value?: string): void {
     const existing = res.getHeader('set-cookie');
     const others = (
       existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)]

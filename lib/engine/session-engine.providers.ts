@@ -10,7 +10,7 @@ import { recordCodecOf } from '../stores/session-store.provider.js';
 import { SessionRecords } from '../stores/session-records.js';
 import type { SessionStore } from '../stores/session-store.interface.js';
 import { UserSessionIndex } from '../user-session-index.js';
-import { expressTransport } from './request-transport.js';
+import { platformTransport } from './request-transport.js';
 import { RouteScope } from './route-scope.js';
 import { SessionCookiePolicy } from './session-cookie.js';
 import { SessionEngine } from './session-engine.js';
@@ -78,7 +78,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
     ) =>
       new SessionEngine({
         policy,
-        transport: expressTransport,
+        transport: platformTransport,
         records,
         index,
         lifetime,
@@ -106,7 +106,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
     ) => {
       const scope = new RouteScope(options.forRoutes, options.exclude, options.cookie.path);
       const mount = new SessionMount(
-        new SessionHandler(engine, policy, expressTransport, scope, events),
+        new SessionHandler(engine, policy, platformTransport, scope, events),
         host,
         engine.reader,
         engine.inFlight,

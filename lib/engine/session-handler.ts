@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { HttpException, Logger } from '@nestjs/common';
 import { errorMessage } from '../session.errors.js';
 import type { SessionCookiePolicy } from './session-cookie.js';
 import type { SessionContext } from './session-context.js';
+import type { SessionResponse } from './session-response.js';
 import { outOfScope, setUnavailable } from './request-session-slot.js';
 import type { SessionEngine } from './session-engine.js';
 import type { RequestTransport } from './request-transport.js';
@@ -10,15 +11,20 @@ import type { RouteScope } from './route-scope.js';
 import { sessionHandle } from '../session-handle.js';
 import type { SessionEvents } from '../events/session-events.js';
 
-type Next = (err?: unknown) => void;
-type End = ServerResponse['end'];
+/** @internal What replaces a response whose session could not be committed. */
+export interface FailedCommitAnswer {
+  status: number;
+  body: object;
+  /** Headers to drop: they described the answer being replaced. */
+  stale: readonly string[];
+}
 
 /**
- * @internal The request handling, as two hooks: on the way in, the session is loaded (once); on
- * the way out, in the response's `end`, it is committed before anything is sent, so a failed
- * write is the answer the client gets (503, or 401/413 for a refused one) rather than a log line.
- * Responses that carry or clear the cookie, and those to requests that brought one, get
- * `Cache-Control: no-store`.
+ * @internal The request handling, platform-neutral, as two steps that a platform adapter calls
+ * from its hooks: on the way in, `open` then `load` the session (once); on the way out, before the
+ * response's headers leave, `settle` commits it, so a failed write is the answer the client gets
+ * (503, or 401/413 for a refused one) rather than a log line. Responses that carry or clear the
+ * cookie, and those to requests that brought one, get `Cache-Control: no-store`.
  */
 export class SessionHandler {
   private readonly logger = new Logger('SessionModule');
@@ -32,28 +38,27 @@ export class SessionHandler {
     private readonly events: SessionEvents,
   ) {}
 
-  /** The middleware: `(req, res, next)`. */
-  readonly handle = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
+  /**
+   * The session handling of a request, before anything is read: `undefined` for a request
+   * outside the session routes (it gets an inert session that answers why).
+   */
+  open(req: IncomingMessage, res: SessionResponse): SessionContext | undefined {
     if (!this.scope.covers(req)) {
       setUnavailable(req, outOfScope);
-      return next();
+      return undefined;
     }
     const secure = this.transport.isSecure(req);
     if (!secure && !this.policy.deliverable(false)) this.warnPlainHttp(req);
-    const context: SessionContext = {
-      secure,
-      cookieName: this.policy.nameFor(secure),
-      res,
-      // Called back with Reflect.apply on this very response.
-      // oxlint-disable-next-line typescript/unbound-method
-      end: res.end as SessionContext['end'],
-      finish: this.finish,
-    };
-    res.end = endAfterCommit.bind(context) as End;
+    return { req, res, secure, cookieName: this.policy.nameFor(secure) };
+  }
+
+  /** Gives the request its session, then calls `proceed` (at once when nothing is to be read). */
+  load(context: SessionContext, proceed: () => void): void {
+    const { req, res } = context;
     const cookie = this.policy.read(req.headers.cookie, context.cookieName);
     if (cookie.kind === 'absent') {
       this.engine.startAnonymous(req, context);
-      return next();
+      return proceed();
     }
     res.setHeader('Cache-Control', 'no-store');
     if (cookie.kind === 'tampered') {
@@ -61,61 +66,50 @@ export class SessionHandler {
       this.events.emit('rejected', { handle: sessionHandle(cookie.raw), reason: 'tampered', ip });
       context.cookie = 'clear';
       this.engine.startAnonymous(req, context);
-      return next();
+      return proceed();
     }
-    void this.engine.load(req, context, cookie.sessionId).then(() => proceed(next));
-  };
+    void this.engine.load(req, context, cookie.sessionId).then(proceed);
+  }
 
-  // Commits the session, then really ends the response with the arguments `end` was called with.
-  private readonly finish = (context: SessionContext, args: unknown[]): void => {
-    const { res, inflight } = context;
+  /**
+   * Commits the session and puts its cookie on the response. `undefined` (decided without
+   * waiting, the common case) or a promise of `undefined`: the response goes as it is; a promise
+   * of an answer: the commit failed, and the adapter sends that answer instead.
+   */
+  settle(context: SessionContext): Promise<FailedCommitAnswer | undefined> | undefined {
+    const { inflight } = context;
     if (inflight) {
       context.inflight = undefined;
-      void inflight.then(() => this.finish(context, args));
-      return;
+      return inflight.then(() => this.settle(context));
     }
-    const pending = this.engine.commit(res.req, context);
+    const pending = this.engine.commit(context.req, context);
     if (pending === undefined) {
-      this.setCookie(res, context);
-      Reflect.apply(context.end, res, args);
-      return;
+      this.engine.cookies.send(context.req, context);
+      return undefined;
     }
-    pending.then(
+    return pending.then(
       () => {
-        this.setCookie(res, context);
-        Reflect.apply(context.end, res, args);
+        this.engine.cookies.send(context.req, context);
+        return undefined;
       },
-      (err: unknown) => this.answerFailedCommit(res, context, err, args),
+      (err: unknown) => this.failedCommit(context, err),
     );
-  };
-
-  private setCookie(res: ServerResponse, context: SessionContext): void {
-    this.engine.cookies.send(res.req, context);
   }
 
   // The session could not be written: the client learns it, unless the response already left.
-  private answerFailedCommit(
-    res: ServerResponse,
-    context: SessionContext,
-    err: unknown,
-    args: unknown[],
-  ): void {
-    if (res.headersSent) {
+  private failedCommit(context: SessionContext, err: unknown): FailedCommitAnswer | undefined {
+    if (context.res.headersSent) {
       this.logger.error(`Session not saved, after the response was sent: ${errorMessage(err)}`);
-      Reflect.apply(context.end, res, args);
-      return;
+      return undefined;
     }
     const { status, body } = answerOf(err);
     if (status >= 500 && !(err instanceof HttpException)) {
       this.logger.error(`Session not saved: ${errorMessage(err)}`);
     }
-    // The answer changes: only what described the old one goes (CORS and security headers stay).
-    for (const name of ANSWER_HEADERS) res.removeHeader(name);
-    this.setCookie(res, context);
-    res.statusCode = status;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    Reflect.apply(context.end, res, [JSON.stringify(body)]);
+    for (const name of ANSWER_HEADERS) context.res.removeHeader(name);
+    this.engine.cookies.send(context.req, context);
+    context.res.setHeader('Cache-Control', 'no-store');
+    return { status, body, stale: ANSWER_HEADERS };
   }
 
   private warnPlainHttp(req: IncomingMessage): void {
@@ -126,7 +120,8 @@ export class SessionHandler {
       `A request arrived over plain HTTP${forwarded ? ` (X-Forwarded-Proto: ${String(forwarded)})` : ''}, ` +
         'so no Secure session cookie can be sent: logins on such requests are refused. Behind a ' +
         "TLS-terminating proxy, set Express's `trust proxy` (app.set('trust proxy', 'loopback') or " +
-        "your proxy's address). For local development over http, set `cookie.secure: 'auto'`.",
+        "your proxy's address) or Fastify's `trustProxy`. For local development over http, set " +
+        "`cookie.secure: 'auto'`.",
     );
   }
 }
@@ -142,13 +137,6 @@ const ANSWER_HEADERS = [
   'last-modified',
 ];
 
-// The `end` of every response with session handling, bound to the request's context.
-function endAfterCommit(this: SessionContext, ...args: unknown[]): ServerResponse {
-  this.res.end = this.end as End;
-  this.finish(this, args);
-  return this.res;
-}
-
 function answerOf(err: unknown): { status: number; body: object } {
   if (err instanceof HttpException) {
     const response = err.getResponse();
@@ -158,14 +146,4 @@ function answerOf(err: unknown): { status: number; body: object } {
   }
   const message = 'Session store unavailable, try again shortly';
   return { status: 503, body: { statusCode: 503, message, error: 'Service Unavailable' } };
-}
-
-// Goes on with the request outside the promise chain that loaded the session, so an exception
-// thrown further down is not swallowed as a rejection.
-function proceed(next: Next): void {
-  try {
-    next();
-  } catch (err) {
-    next(err);
-  }
 }

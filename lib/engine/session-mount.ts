@@ -6,6 +6,7 @@ import { trackHandshakes, type HandshakeInspector } from './handshake-requests.j
 import { LiveConnections } from './live-connections.js';
 import type { RequestsInFlight } from './requests-in-flight.js';
 import type { SessionHandler } from './session-handler.js';
+import { sessionPlatformOf, type SessionPlatform } from '../platforms/session-platform.js';
 
 /**
  * @internal Puts the session handling on the app's HTTP adapter, once, as early as it can: when
@@ -14,7 +15,7 @@ import type { SessionHandler } from './session-handler.js';
  * when the module's middleware is configured at `app.init()`.
  */
 export class SessionMount {
-  private mounted = false;
+  private platform?: SessionPlatform;
 
   constructor(
     private readonly handler: SessionHandler,
@@ -44,38 +45,17 @@ export class SessionMount {
       .catch((err: unknown) => {
         this.logger.error(`Cannot hear of sessions ended elsewhere: ${errorMessage(err)}`);
       });
-    // An upgrade request never passes through Express: its `req.secure` (which honours `trust
-    // proxy`) is read through Express's request prototype.
-    const requestPrototype = this.host.httpAdapter.getInstance<{ request: object }>().request;
-    if (server && live) trackHandshakes(server, this.inspector, live, requestPrototype);
+    // An upgrade request never passes through the platform: it is seen through the platform's
+    // request prototype where there is one (Express's `req.secure` honours `trust proxy`).
+    if (server && live) {
+      trackHandshakes(server, this.inspector, live, this.platform?.requestPrototype);
+    }
   }
 
   mountIfReady(): void {
     const adapter = this.host?.httpAdapter;
-    if (this.mounted || !adapter) return;
-    const type = adapter.getType();
-    if (type !== 'express') {
-      throw new Error(
-        `SessionModule supports the Express platform (@nestjs/platform-express); this app runs on '${type}'`,
-      );
-    }
-    adapter.use(this.handler.handle);
-    definesSessionId(adapter.getInstance<{ request: object }>().request);
-    this.mounted = true;
+    if (this.platform || !adapter) return;
+    this.platform = sessionPlatformOf(adapter);
+    this.platform.mount(this.handler);
   }
-}
-
-// `req.sessionID`, as express-session has it, read from the session on Express's request
-// prototype: no property of its own on each request.
-function definesSessionId(requestPrototype: object): void {
-  if (Object.hasOwn(requestPrototype, 'sessionID')) return;
-  Object.defineProperty(requestPrototype, 'sessionID', {
-    configurable: true,
-    get(this: { session?: { id?: string } }) {
-      return this.session?.id || undefined;
-    },
-    set(this: object, value: unknown) {
-      Object.defineProperty(this, 'sessionID', { value, writable: true, configurable: true });
-    },
-  });
 }
