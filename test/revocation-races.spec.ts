@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Public, Session, SessionService, type RequestSession } from '../lib/index.js';
-import { startSessionApp } from './support/session-test-app.js';
+import { PLATFORMS, startSessionApp } from './support/session-test-app.js';
 import { SESSION_STORE } from '../lib/session.constants.js';
 import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
 import type { SessionStore } from '../lib/stores/session-store.interface.js';
@@ -73,7 +73,11 @@ class RaceController {
   }
 }
 
-describe.each(['redis', 'memory'] as const)('revocation races on the %s store', (kind) => {
+describe.each(
+  PLATFORMS.flatMap((platform) =>
+    (['redis', 'memory'] as const).map((kind) => [kind, platform] as const),
+  ),
+)('revocation races on the %s store (%s)', (kind, platform) => {
   const redisUrl = inject('redisUrl');
   const prefix = `test-${randomUUID()}:`;
   let app: INestApplication;
@@ -87,6 +91,7 @@ describe.each(['redis', 'memory'] as const)('revocation races on the %s store', 
         redis: kind === 'redis' ? { url: redisUrl, prefix } : undefined,
       },
       [RaceController],
+      platform,
     ));
   });
   afterAll(() => app?.close());
