@@ -27,6 +27,7 @@ export type {
   SessionMetadata,
   SessionSnapshot,
 } from './session-data.interface.js';
+export type { SessionRequest } from './session-request.js';
 export {
   CrossSiteRequestException,
   SessionCookieUndeliverableException,

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { sessionOf } from './engine/request-session-slot.js';
 import { SessionEngine } from './engine/session-engine.js';
@@ -18,6 +18,7 @@ import { isSameOriginHandshake } from './guards/handshake-origin.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import type { SessionStore, SessionStoreKind } from './stores/session-store.interface.js';
 import { UserSessionIndex } from './user-session-index.js';
+import { nodeRequestOf, type SessionRequest } from './session-request.js';
 
 const HANDLE = /^[\w-]{22}$/;
 const MAX_USER_ID_LENGTH = 256;
@@ -25,7 +26,7 @@ const MAX_USER_ID_LENGTH = 256;
 /**
  * The session lifecycle, with a promise API: login and logout, regenerate, and the user's
  * sessions — list, revoke one, revoke all, revoke the others. Store failures reject with a 503.
- * Requests are Node's `IncomingMessage` (an Express `Request` is one).
+ * Requests are any platform's: Express's `Request`, Fastify's `FastifyRequest`, or Node's own.
  */
 @Injectable()
 export class SessionService {
@@ -56,10 +57,11 @@ export class SessionService {
    * oldest sessions beyond the limit are revoked.
    */
   async login<K extends keyof SessionData>(
-    req: IncomingMessage,
+    request: SessionRequest,
     userId: string | number,
     { keep = [], data }: LoginOptions<K> = {},
   ): Promise<void> {
+    const req = nodeRequestOf(request);
     const id = checkedUserId(userId);
     const previousUser = requireSession(req)?.meta?.userId;
     const sameUser = previousUser === undefined || previousUser === id;
@@ -76,14 +78,15 @@ export class SessionService {
    * same absolute deadline). Use it on privilege changes. Rejects if the store fails, leaving the
    * old session as it was.
    */
-  async regenerate(req: IncomingMessage, { keep = [] }: RegenerateOptions = {}): Promise<void> {
+  async regenerate(request: SessionRequest, { keep = [] }: RegenerateOptions = {}): Promise<void> {
+    const req = nodeRequestOf(request);
     this.engine.regenerate(req, { keep: keep as string[], keepLogin: true });
     await this.engine.save(req);
   }
 
   /** Writes the session to the store now. Rejects with 503 if the store fails, 401 if revoked. */
-  save(req: IncomingMessage): Promise<void> {
-    return this.engine.save(req);
+  save(req: SessionRequest): Promise<void> {
+    return this.engine.save(nodeRequestOf(req));
   }
 
   /**
@@ -93,8 +96,8 @@ export class SessionService {
    * absent, forged, logged out, revoked or expired (an expired one is ended, as on a request).
    * Rejects with a 503 when the store fails.
    */
-  sessionOf(req: IncomingMessage): Promise<SessionSnapshot | undefined> {
-    return this.engine.reader.inspect(req);
+  sessionOf(req: SessionRequest): Promise<SessionSnapshot | undefined> {
+    return this.engine.reader.inspect(nodeRequestOf(req));
   }
 
   /**
@@ -118,7 +121,8 @@ export class SessionService {
   }
 
   /** The current session's handle and times, or `undefined` for a session never saved. */
-  info(req: IncomingMessage): SessionInfo | undefined {
+  info(request: SessionRequest): SessionInfo | undefined {
+    const req = nodeRequestOf(request);
     const session = requireSession(req);
     const meta = session?.meta;
     if (!meta) return undefined;
@@ -134,12 +138,12 @@ export class SessionService {
    * a request still in flight can use or write it back), and clears the cookie. `res` is not
    * needed (the cookie is cleared on the response the module sends) and kept for compatibility.
    */
-  destroy(req: IncomingMessage, _res?: ServerResponse): Promise<void> {
-    return this.engine.destroy(req);
+  destroy(req: SessionRequest, _res?: object): Promise<void> {
+    return this.engine.destroy(nodeRequestOf(req));
   }
 
   /** Same as `destroy()`: reads naturally in an auth controller. */
-  logout(req: IncomingMessage, res?: ServerResponse): Promise<void> {
+  logout(req: SessionRequest, res?: object): Promise<void> {
     return this.destroy(req, res);
   }
 
@@ -147,8 +151,8 @@ export class SessionService {
    * The user's live sessions, newest first; every field is present (`ip` and `userAgent` are
    * `null` when unknown). Costs O(that user's sessions), never a scan.
    */
-  async list(userId: string | number, req?: IncomingMessage): Promise<SessionListing[]> {
-    const current = req && this.engine.handleOf(req);
+  async list(userId: string | number, req?: SessionRequest): Promise<SessionListing[]> {
+    const current = req && this.engine.handleOf(nodeRequestOf(req));
     const entries = await this.index.live(checkedUserId(userId));
     return [...entries]
       .map(([id, session]) => ({ id, ...session, current: id === current }))
@@ -173,7 +177,8 @@ export class SessionService {
   }
 
   /** Revokes every session of the request's user except the request's own; resolves how many. */
-  async revokeOthers(req: IncomingMessage): Promise<number> {
+  async revokeOthers(request: SessionRequest): Promise<number> {
+    const req = nodeRequestOf(request);
     const session = requireSession(req);
     const userId = session?.meta?.userId;
     if (!session || !userId) throw new SessionRequiredException();

@@ -5,7 +5,6 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import { CrossSiteRequestException } from '../session.errors.js';
 import { arrivedSecure } from '../engine/handshake-requests.js';
 import { isAppOrigin } from './app-origin.js';
@@ -34,22 +33,22 @@ export class SameOriginGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = requestOf(context) as Request | undefined;
+    const req = requestOf(context);
     // A handler without an HTTP request to check cannot be vouched for: refused, not let through.
     if (!req)
       throw new ForbiddenException(`No request to check in a '${context.getType()}' handler`);
     // A WebSocket opened from another site (cross-site WebSocket hijacking) carries the victim's
     // cookie like a form post: its handshake's Origin is checked whatever its method.
     if (isConnection(context, req)) return this.checkHandshake(req, context.getType() === 'ws');
-    if (SAFE_METHODS.has(req.method)) return true;
+    if (SAFE_METHODS.has(req.method ?? 'GET')) return true;
     // Origin first: it names the site exactly, so an origin in `allowedOrigins` (which a browser
     // marks `Sec-Fetch-Site: same-site` or `cross-site`) is let through.
-    const origin = req.get('origin');
+    const origin = req.headers.origin;
     if (origin !== undefined) {
       if (this.isAllowedOrigin(origin, req)) return true;
       throw new CrossSiteRequestException('Cross-origin request refused');
     }
-    const site = req.get('sec-fetch-site');
+    const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
       throw new CrossSiteRequestException('Cross-site request refused');
     }
@@ -69,10 +68,10 @@ export class SameOriginGuard implements CanActivate {
   }
 
   /**
-   * Whether an Origin is this app's own (the scheme the request arrived over, as `trust proxy`
-   * has Express see it, and its host) or one of `allowedOrigins`: the rule handshakes follow too.
+   * Whether an Origin is this app's own (the scheme the request arrived over, as `trust proxy` /
+   * `trustProxy` has the platform see it, and its host) or one of `allowedOrigins`: the rule handshakes follow too.
    */
-  protected isAllowedOrigin(origin: string, req: Request): boolean {
+  protected isAllowedOrigin(origin: string, req: IncomingMessage): boolean {
     return isAppOrigin(origin, req, arrivedSecure(req), this.options.allowedOrigins);
   }
 }
