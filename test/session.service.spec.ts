@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Public, Session, SessionService, type RequestSession } from '../lib/index.js';
-import { startSessionApp } from './support/session-test-app.js';
+import { PLATFORMS, startSessionApp } from './support/session-test-app.js';
 
 @Controller()
 class AccountController {
@@ -61,7 +61,11 @@ declare module '../lib/index.js' {
   }
 }
 
-describe.each(['redis', 'memory'] as const)('SessionService on the %s store', (kind) => {
+describe.each(
+  PLATFORMS.flatMap((platform) =>
+    (['redis', 'memory'] as const).map((kind) => [kind, platform] as const),
+  ),
+)('SessionService on the %s store (%s)', (kind, platform) => {
   let app: INestApplication;
   let http: ReturnType<typeof request>;
   let sessions: SessionService;
@@ -78,6 +82,7 @@ describe.each(['redis', 'memory'] as const)('SessionService on the %s store', (k
             : undefined,
       },
       [AccountController],
+      platform,
     ));
     sessions = app.get(SessionService);
   });

@@ -8,17 +8,32 @@ import { SessionModule, type SessionModuleOptions } from '../../lib/index.js';
 export const PLATFORMS = ['express', 'fastify'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
 
+/** Platform settings the tests vary: `trustProxy` as Express's `trust proxy` / Fastify's `trustProxy`. */
+export interface AppSettings {
+  trustProxy?: string;
+}
+
 /** A Nest app on `platform`, created from a compiled module, initialised (Fastify: ready). */
 export async function createApp(
   moduleRef: TestingModule,
   platform: PlatformName,
+  { trustProxy }: AppSettings = {},
 ): Promise<INestApplication> {
   const app: INestApplication =
     platform === 'fastify'
-      ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-          logger: false,
-        })
+      ? moduleRef.createNestApplication<NestFastifyApplication>(
+          new FastifyAdapter({ trustProxy, maxParamLength: 4096 }),
+          {
+            logger: false,
+          },
+        )
       : moduleRef.createNestApplication({ logger: false });
+  if (platform === 'express' && trustProxy !== undefined) {
+    (app.getHttpAdapter().getInstance() as { set(k: string, v: string): void }).set(
+      'trust proxy',
+      trustProxy,
+    );
+  }
   await app.init();
   if (platform === 'fastify')
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
@@ -30,11 +45,12 @@ export async function startSessionApp(
   options: SessionModuleOptions,
   controllers: Type<unknown>[],
   platform: PlatformName = 'express',
+  settings: AppSettings = {},
 ): Promise<{ app: INestApplication; http: ReturnType<typeof request> }> {
   const moduleRef = await Test.createTestingModule({
     imports: [SessionModule.forRoot(options)],
     controllers,
   }).compile();
-  const app = await createApp(moduleRef, platform);
+  const app = await createApp(moduleRef, platform, settings);
   return { app, http: request(app.getHttpServer()) };
 }
