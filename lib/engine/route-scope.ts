@@ -12,20 +12,28 @@ type Matcher = (method: string, path: string) => boolean;
  */
 export class RouteScope {
   private readonly everywhere: boolean;
-  private readonly included: Matcher[];
-  private readonly excluded: Matcher[];
+  private included: Matcher[] = [];
+  private excluded: Matcher[] = [];
 
   constructor(
-    forRoutes: readonly SessionRoute[],
-    exclude: readonly SessionRoute[],
+    private readonly forRoutes: readonly SessionRoute[],
+    private readonly exclude: readonly SessionRoute[],
     private readonly cookiePath: string,
   ) {
-    this.included = forRoutes.map(matcherOf);
-    this.excluded = exclude.map(matcherOf);
+    this.matchCase(false);
     const allRoutes = forRoutes.some(
       (route) => typeof route === 'string' && /^\/?\{?\*/.test(route),
     );
     this.everywhere = allRoutes && exclude.length === 0 && cookiePath === '/';
+  }
+
+  /**
+   * Matches paths as the platform routes them: case-insensitively (Express's default) or not
+   * (Fastify's), so an excluded route cannot be reached under another spelling.
+   */
+  matchCase(caseSensitive: boolean): void {
+    this.included = this.forRoutes.map((route) => matcherOf(route, caseSensitive));
+    this.excluded = this.exclude.map((route) => matcherOf(route, caseSensitive));
   }
 
   covers(req: IncomingMessage): boolean {
@@ -45,18 +53,18 @@ export class RouteScope {
 // A pattern without parameters or wildcards is its own path: compared as a string.
 const LITERAL = /^[\w\-./~]*$/;
 
-function matcherOf(route: SessionRoute): Matcher {
+function matcherOf(route: SessionRoute, caseSensitive: boolean): Matcher {
   const { path, method } =
     typeof route === 'string' ? { path: route, method: RequestMethod.ALL } : route;
   const pattern = path.startsWith('/') ? path : `/${path}`;
-  const literal = pattern.toLowerCase();
-  // Case-insensitive, as Express routes (and path-to-regexp matches) by default.
+  const spelling = (text: string) => (caseSensitive ? text : text.toLowerCase());
+  const literal = spelling(pattern);
   const matches = LITERAL.test(pattern)
     ? (requestPath: string) => {
-        const path = requestPath.toLowerCase();
+        const path = spelling(requestPath);
         return path === literal || path === `${literal}/`;
       }
-    : match(pattern, { decode: false });
+    : match(pattern, { decode: false, sensitive: caseSensitive });
   const methodName = method === RequestMethod.ALL ? undefined : RequestMethod[method];
   return (requestMethod, requestPath) =>
     (methodName === undefined || methodName === requestMethod) && matches(requestPath) !== false;

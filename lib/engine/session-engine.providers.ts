@@ -110,6 +110,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
         host,
         engine.reader,
         engine.inFlight,
+        scope,
       );
       // NestFactory.create() has its HTTP adapter already: mounting now puts the session
       // handling before anything main.ts adds with app.use() (passport.session(), say).

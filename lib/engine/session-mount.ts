@@ -5,6 +5,7 @@ import { errorMessage } from '../session.errors.js';
 import { trackHandshakes, type HandshakeInspector } from './handshake-requests.js';
 import { LiveConnections } from './live-connections.js';
 import type { RequestsInFlight } from './requests-in-flight.js';
+import type { RouteScope } from './route-scope.js';
 import type { SessionHandler } from './session-handler.js';
 import { sessionPlatformOf, type SessionPlatform } from '../platforms/session-platform.js';
 
@@ -25,6 +26,7 @@ export class SessionMount {
       onSessionEnded(listener: (handle: string) => void): Promise<void>;
     },
     private readonly inFlight: RequestsInFlight,
+    private readonly scope: RouteScope,
   ) {}
 
   private readonly logger = new Logger('SessionModule');
@@ -56,6 +58,7 @@ export class SessionMount {
     const adapter = this.host?.httpAdapter;
     if (this.platform || !adapter) return;
     this.platform = sessionPlatformOf(adapter);
+    this.scope.matchCase(this.platform.caseSensitiveRoutes);
     this.platform.mount(this.handler);
   }
 }

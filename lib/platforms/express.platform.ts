@@ -14,9 +14,12 @@ type End = ServerResponse['end'];
  */
 export class ExpressPlatform implements SessionPlatform {
   readonly requestPrototype: object;
+  readonly caseSensitiveRoutes: boolean;
 
   constructor(private readonly adapter: AbstractHttpAdapter) {
-    this.requestPrototype = adapter.getInstance<{ request: object }>().request;
+    const app = adapter.getInstance<{ request: object; get(setting: string): unknown }>();
+    this.requestPrototype = app.request;
+    this.caseSensitiveRoutes = Boolean(app.get('case sensitive routing'));
   }
 
   mount(handler: SessionHandler): void {

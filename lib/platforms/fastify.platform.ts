@@ -35,6 +35,7 @@ interface FastifyInstanceLike {
   ): unknown;
   decorateRequest(name: string | symbol, value: unknown): unknown;
   hasRequestDecorator(name: string | symbol): boolean;
+  readonly initialConfig: { caseSensitive?: boolean; routerOptions?: { caseSensitive?: boolean } };
 }
 
 const CONTEXT = Symbol('nestjs-secure-session context');
@@ -47,9 +48,13 @@ const CONTEXT = Symbol('nestjs-secure-session context');
  */
 export class FastifyPlatform implements SessionPlatform {
   private readonly instance: FastifyInstanceLike;
+  readonly caseSensitiveRoutes: boolean;
 
   constructor(adapter: AbstractHttpAdapter) {
     this.instance = adapter.getInstance<FastifyInstanceLike>();
+    const config = this.instance.initialConfig;
+    this.caseSensitiveRoutes =
+      (config.routerOptions?.caseSensitive ?? config.caseSensitive) !== false;
   }
 
   mount(handler: SessionHandler): void {

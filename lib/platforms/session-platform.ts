@@ -17,6 +17,8 @@ export interface SessionPlatform {
    * platform has no such prototype.
    */
   readonly requestPrototype?: object;
+  /** Whether the platform's router tells `/Admin` from `/admin`. */
+  readonly caseSensitiveRoutes: boolean;
 }
 
 /** @internal The adapter of the app's HTTP platform; an error naming the platform otherwise. */

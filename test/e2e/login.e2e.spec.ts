@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Public, Session, SessionService, type RequestSession } from '../../lib/index.js';
@@ -281,5 +281,36 @@ describe.each(PLATFORMS)('routes outside the cookie path (%s)', (platform) => {
     const res = await http.get('/cart').expect(401);
     expect(res.body.message).toMatch(/No session on this route/);
     expect(setCookies(res)).toEqual([]);
+  });
+});
+
+@Controller()
+class SpellingController {
+  @Public()
+  @Get('Open')
+  open(@Session() session: RequestSession) {
+    return { session: session !== undefined };
+  }
+}
+
+// `exclude` is matched as the platform routes: Express folds case, Fastify does not.
+describe.each(PLATFORMS)('an excluded route under another spelling (%s)', (platform) => {
+  let app: Awaited<ReturnType<typeof startSessionApp>>['app'];
+  let http: Awaited<ReturnType<typeof startSessionApp>>['http'];
+
+  beforeAll(async () => {
+    ({ app, http } = await startSessionApp(
+      { cookie: { secure: false }, exclude: ['/open'] },
+      [SpellingController],
+      platform,
+    ));
+  });
+  afterAll(() => app?.close());
+
+  it('is excluded only where the platform routes it as the same route', async () => {
+    const res = await http.get('/Open');
+    // Express serves /Open for the excluded /open: no session there. Fastify's /Open is a
+    // route of its own, which keeps its session handling.
+    expect(res.status).toBe(platform === 'express' ? 401 : 200);
   });
 });
