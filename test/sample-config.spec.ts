@@ -28,3 +28,36 @@ describe("the sample's Redis environment variables", () => {
     ).toThrow('Set only one of REDIS_URL, REDIS_CLUSTER_NODES');
   });
 });
+
+describe("the sample's platform", () => {
+  it('runs on Express unless SAMPLE_PLATFORM names Fastify', () => {
+    expect(loadSampleConfig({}).platform).toBe('express');
+    expect(loadSampleConfig({ SAMPLE_PLATFORM: '' }).platform).toBe('express');
+    expect(loadSampleConfig({ SAMPLE_PLATFORM: 'express' }).platform).toBe('express');
+    expect(loadSampleConfig({ SAMPLE_PLATFORM: 'fastify' }).platform).toBe('fastify');
+  });
+
+  it('refuses to start on a platform it does not know, naming the ones it does', () => {
+    for (const name of ['koa', 'Fastify', ' fastify', 'express,fastify']) {
+      expect(() => loadSampleConfig({ SAMPLE_PLATFORM: name }), name).toThrow(
+        `SAMPLE_PLATFORM must be 'express' or 'fastify', got '${name}'`,
+      );
+    }
+  });
+
+  it('takes TRUST_PROXY as Express does on both platforms, but no hop count on Fastify', () => {
+    for (const SAMPLE_PLATFORM of ['express', 'fastify']) {
+      const trust = (TRUST_PROXY: string) =>
+        loadSampleConfig({ SAMPLE_PLATFORM, TRUST_PROXY }).trustProxy;
+      expect(trust('loopback')).toBe('loopback');
+      expect(trust('10.0.0.1, 10.0.0.2')).toBe('10.0.0.1, 10.0.0.2');
+      expect(trust('true')).toBe(true);
+      expect(trust('')).toBeUndefined();
+    }
+    expect(loadSampleConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    // Fastify would trust no proxy at all for a count: no Secure cookie behind the TLS proxy.
+    expect(() => loadSampleConfig({ SAMPLE_PLATFORM: 'fastify', TRUST_PROXY: '1' })).toThrow(
+      "TRUST_PROXY on Fastify names the proxies' addresses",
+    );
+  });
+});

@@ -1,5 +1,11 @@
+/** The HTTP platforms the sample runs on (`SAMPLE_PLATFORM`); Express unless told otherwise. */
+export const SAMPLE_PLATFORMS = ['express', 'fastify'] as const;
+export type SamplePlatformName = (typeof SAMPLE_PLATFORMS)[number];
+
 /** Everything the sample reads from the environment, parsed and checked once at startup. */
 export interface SampleConfig {
+  /** `SAMPLE_PLATFORM`: `express` (default) or `fastify`. */
+  platform: SamplePlatformName;
   port: number;
   host: string;
   production: boolean;
@@ -24,6 +30,7 @@ export interface SampleConfig {
   absoluteTimeout?: number;
   /** `SESSION_MAX_PER_USER`: a login beyond it revokes the user's oldest sessions. */
   maxSessionsPerUser?: number;
+  /** `TRUST_PROXY`: which proxies to believe about the client (Express `trust proxy`, Fastify `trustProxy`). */
   trustProxy?: boolean | number | string;
 }
 
@@ -36,7 +43,17 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     throw new Error(`Set only one of ${topologies.join(', ')}: they name different Redis setups`);
   }
   const sentinels = list(env.REDIS_SENTINELS);
+  const platform = platformOf(env.SAMPLE_PLATFORM);
+  const proxies = trustProxy(env.TRUST_PROXY);
+  // Fastify refuses to trust a hop count (it cannot tell a proxy from a client that came
+  // directly): it would silently trust nothing, and a Secure cookie would never be sent.
+  if (platform === 'fastify' && typeof proxies === 'number') {
+    throw new Error(
+      `TRUST_PROXY on Fastify names the proxies' addresses (e.g. 'loopback' or '10.0.0.0/8'), not a hop count: got '${env.TRUST_PROXY}'`,
+    );
+  }
   return {
+    platform,
     port: integer(env, 'PORT') ?? 3000,
     host: env.HOST || '127.0.0.1',
     production: env.NODE_ENV === 'production',
@@ -52,8 +69,19 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     idleTimeout: integer(env, 'SESSION_IDLE_TIMEOUT'),
     absoluteTimeout: integer(env, 'SESSION_ABSOLUTE_TIMEOUT'),
     maxSessionsPerUser: integer(env, 'SESSION_MAX_PER_USER'),
-    trustProxy: trustProxy(env.TRUST_PROXY),
+    trustProxy: proxies,
   };
+}
+
+function platformOf(raw: string | undefined): SamplePlatformName {
+  if (raw === undefined || raw === '') return 'express';
+  const name = SAMPLE_PLATFORMS.find((known) => known === raw);
+  if (!name) {
+    throw new Error(
+      `SAMPLE_PLATFORM must be ${SAMPLE_PLATFORMS.map((p) => `'${p}'`).join(' or ')}, got '${raw}'`,
+    );
+  }
+  return name;
 }
 
 function list(raw: string | undefined): string[] | undefined {
@@ -71,7 +99,8 @@ function integer(env: Env, name: string): number | undefined {
   return Number(raw);
 }
 
-// Express's `trust proxy` takes a boolean, a hop count or address/subnet names such as 'loopback'.
+// Express's `trust proxy` and Fastify's `trustProxy` both take a boolean, a hop count, or
+// comma-separated addresses, subnets and names such as 'loopback' (proxy-addr's), alike.
 function trustProxy(raw: string | undefined): SampleConfig['trustProxy'] {
   if (raw === undefined || raw === '') return undefined;
   if (raw === 'true' || raw === 'false') return raw === 'true';
