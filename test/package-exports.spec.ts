@@ -132,12 +132,12 @@ const consumerTsconfig = `{ "include": ["src"], "compilerOptions": {
   "experimentalDecorators": true, "emitDecoratorMetadata": true, "noEmit": true, "types": ["node"]
 } }`;
 
-describe('the built package, type-checked by a consumer', () => {
-  let app: string;
-
+/** A strict TypeScript app in a temporary folder with `deps` and the built package. */
+function strictConsumer(deps: string) {
+  let app = '';
   beforeAll(() => {
     app = mkdtempSync(join(tmpdir(), 'nss-types-'));
-    for (const dep of consumerDeps.split(' ')) {
+    for (const dep of deps.split(' ')) {
       mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
     }
@@ -152,23 +152,76 @@ describe('the built package, type-checked by a consumer', () => {
   });
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
-  const tscErrors = () => {
-    const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const { status, stdout } = spawnSync(process.execPath, [tsc, '-p', '.', '--pretty', 'false'], {
-      cwd: app,
-      encoding: 'utf8',
-    });
-    return { status, errors: stdout.split('\n').filter(Boolean) };
+  return {
+    write: (file: string, source: string) => writeFileSync(join(app, 'src', file), source),
+    tscErrors: () => {
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const { status, stdout } = spawnSync(
+        process.execPath,
+        [tsc, '-p', '.', '--pretty', 'false'],
+        { cwd: app, encoding: 'utf8' },
+      );
+      return { status, errors: stdout.split('\n').filter(Boolean) };
+    },
   };
+}
+
+describe('the built package, type-checked by a consumer', () => {
+  const { write, tscErrors } = strictConsumer(consumerDeps);
 
   it('compiles a strict TypeScript consumer without @types/express-session (skipLibCheck: false)', () => {
-    writeFileSync(join(app, 'src/app.ts'), consumerApp);
+    write('app.ts', consumerApp);
     expect(tscErrors()).toEqual({ status: 0, errors: [] });
 
     // The key of @Session('key') is checked against SessionData: it is not `any`.
-    writeFileSync(join(app, 'src/bad-key.ts'), badKeyApp);
+    write('bad-key.ts', badKeyApp);
     expect(tscErrors().errors).toEqual([
       expect.stringMatching(/^src\/bad-key\.ts\(4,\d+\): error TS2345: Argument of type '"nope"'/),
     ]);
+  }, 120_000);
+});
+
+// A Fastify app: every SessionService method takes the FastifyRequest, and the
+// 'nestjs-secure-session/fastify' entry types req.session on it. No Express types are installed.
+const fastifyConsumerApp = `import 'reflect-metadata';
+import { Controller, Get, Module, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import 'nestjs-secure-session/fastify';
+import { Session, SessionModule, SessionService, type RequestSession } from 'nestjs-secure-session';
+
+@Controller() class AccountController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Get() async account(
+    @Req() req: FastifyRequest, @Session() session: RequestSession,
+  ): Promise<string> {
+    req.session.touch();
+    const id: string = req.sessionID;
+    await this.sessions.login(req, 'u1');
+    await this.sessions.regenerate(req);
+    await this.sessions.save(req);
+    const listed = await this.sessions.list('u1', req);
+    const others: number = await this.sessions.revokeOthers(req);
+    const info = this.sessions.info(req);
+    await this.sessions.logout(req);
+    return [id, session.id, listed.length, others, info?.id].join();
+  }
+}
+
+@Module({
+  imports: [SessionModule.forRoot({ secret: 'a-32-character-secret-for-a-test!' })],
+  controllers: [AccountController],
+})
+export class AppModule {}
+`;
+
+describe('the built package, type-checked by a Fastify consumer', () => {
+  const { write, tscErrors } = strictConsumer(
+    '@nestjs/common @nestjs/core @nestjs/platform-fastify fastify @types/node redis reflect-metadata rxjs',
+  );
+
+  it('compiles a strict Fastify app without casts and without Express types (skipLibCheck: false)', () => {
+    write('app.ts', fastifyConsumerApp);
+    expect(tscErrors()).toEqual({ status: 0, errors: [] });
   }, 120_000);
 });

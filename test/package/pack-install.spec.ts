@@ -25,15 +25,8 @@ const run = promisify(execFile);
 
 /** Not copied: build output, dependencies (linked instead) and VCS data. */
 const notSource = new Set(['.git', 'node_modules', 'dist', 'dist-bench', 'coverage']);
-/** The peers an app installs beside the package (`@nestjs/platform-express` for NestFactory). */
-const peers = [
-  '@nestjs/common',
-  '@nestjs/core',
-  '@nestjs/platform-express',
-  'class-validator',
-  'reflect-metadata',
-  'rxjs',
-];
+/** The peers an app installs beside the package, and its HTTP platform for NestFactory. */
+const peers = ['@nestjs/common', '@nestjs/core', 'class-validator', 'reflect-metadata', 'rxjs'];
 
 interface PackResult {
   filename: string;
@@ -64,7 +57,7 @@ function lockedVersion(name: string): string {
 
 // One app in plain JavaScript (decorators applied as functions), its imports given per module
 // system: it stores a counter in the session, then sends the cookie back and reads it again.
-const appBody = `
+const appBody = (create: string) => `
 class VisitController {
   visit(req) {
     req.session.visits = (req.session.visits ?? 0) + 1;
@@ -85,7 +78,7 @@ Module({
 })(AppModule);
 
 async function main() {
-  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  const app = await ${create};
   await app.listen(0, '127.0.0.1');
   const url = 'http://127.0.0.1:' + app.getHttpServer().address().port + '/visit';
   const first = await fetch(url);
@@ -97,26 +90,42 @@ async function main() {
   await app.close();
 }
 `;
+const onExpress = "NestFactory.create(AppModule, { logger: ['error', 'warn'] })";
 const apps = [
   {
     name: 'a CommonJS app (require)',
     type: 'commonjs',
+    platform: '@nestjs/platform-express',
     source: `require('reflect-metadata');
 const { Controller, Get, Module, Req } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { SessionModule } = require('nestjs-secure-session');
-${appBody}
+${appBody(onExpress)}
 main().catch((e) => { console.error(e); process.exit(1); });
 `,
   },
   {
     name: 'an ES module app (import)',
     type: 'module',
+    platform: '@nestjs/platform-express',
     source: `import 'reflect-metadata';
 import { Controller, Get, Module, Req } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SessionModule } from 'nestjs-secure-session';
-${appBody}
+${appBody(onExpress)}
+await main();
+`,
+  },
+  {
+    name: 'a Fastify app (FastifyAdapter, no Express installed)',
+    type: 'fastify',
+    platform: '@nestjs/platform-fastify',
+    source: `import 'reflect-metadata';
+import { Controller, Get, Module, Req } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { SessionModule } from 'nestjs-secure-session';
+${appBody("NestFactory.create(AppModule, new FastifyAdapter(), { logger: ['error', 'warn'] })")}
 await main();
 `,
   },
@@ -154,16 +163,21 @@ describe('the packed tarball, installed from a fresh checkout', () => {
     const tarball = join(work, packed.filename);
 
     await Promise.all(
-      apps.map(async ({ type, source }) => {
+      apps.map(async ({ type, platform, source }) => {
         const dir = join(work, `${type}-app`);
         mkdirSync(dir);
         const dependencies = Object.fromEntries([
           ['nestjs-secure-session', `file:${tarball}`],
-          ...peers.map((name) => [name, lockedVersion(name)]),
+          ...[...peers, platform].map((name) => [name, lockedVersion(name)]),
         ]);
         writeFileSync(
           join(dir, 'package.json'),
-          JSON.stringify({ name: `${type}-app`, private: true, type, dependencies }),
+          JSON.stringify({
+            name: `${type}-app`,
+            private: true,
+            type: type === 'commonjs' ? 'commonjs' : 'module',
+            dependencies,
+          }),
         );
         writeFileSync(join(dir, 'main.js'), source);
         const { stderr } = await npm(
@@ -226,6 +240,18 @@ describe('the packed tarball, installed from a fresh checkout', () => {
         again: { visits: 2 },
       });
     }, 120_000);
+
+  it('installs neither Express nor express-session nor a Fastify session plugin into the Fastify app', () => {
+    const modules = join(installed.fastify.dir, 'node_modules');
+    const present = [
+      'express',
+      '@nestjs/platform-express',
+      'express-session',
+      '@fastify/session',
+      '@fastify/cookie',
+    ].filter((name) => existsSync(join(modules, name)));
+    expect(present).toEqual([]);
+  });
 
   it('ships source maps whose sources are in the installed package', () => {
     const pkg = join(installed.module.dir, 'node_modules/nestjs-secure-session');
