@@ -73,7 +73,7 @@ export class AppModule {
         }),
         TerminusModule,
         UsersModule,
-        SampleGraphqlModule,
+        SampleGraphqlModule.forRoot(config),
         RealtimeModule,
       ],
       controllers: [

@@ -8,10 +8,8 @@ import {
   Param,
   Post,
   Req,
-  Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import {
   Public,
   Session,
@@ -19,6 +17,7 @@ import {
   type RequestSession,
   type SessionInfo,
   type SessionListing,
+  type SessionRequest,
 } from 'nestjs-secure-session';
 import { LoginDto } from './login.dto.js';
 import { UsersService, type AuthenticatedUser } from './users.service.js';
@@ -37,7 +36,10 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  async login(@Body() body: LoginDto, @Req() req: Request): Promise<{ user: AuthenticatedUser }> {
+  async login(
+    @Body() body: LoginDto,
+    @Req() req: SessionRequest,
+  ): Promise<{ user: AuthenticatedUser }> {
     const user = await this.users.verify(body.username, body.password);
     if (!user) throw new UnauthorizedException('Invalid username or password');
     // New session ID (no fixation), the anonymous cart carried over, the user bound and indexed.
@@ -49,14 +51,14 @@ export class AuthController {
   @Public()
   @Post('logout')
   @HttpCode(204)
-  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
-    await this.sessions.logout(req, res);
+  async logout(@Req() req: SessionRequest): Promise<void> {
+    await this.sessions.logout(req);
   }
 
   @Get('me')
   me(
     @Session() session: RequestSession,
-    @Req() req: Request,
+    @Req() req: SessionRequest,
   ): { user: AuthenticatedUser; session: SessionInfo } {
     const user = this.users.byId(session.meta?.userId);
     if (!user) throw new UnauthorizedException();
@@ -64,7 +66,7 @@ export class AuthController {
   }
 
   @Get('sessions')
-  list(@Session() session: RequestSession, @Req() req: Request): Promise<SessionListing[]> {
+  list(@Session() session: RequestSession, @Req() req: SessionRequest): Promise<SessionListing[]> {
     return this.sessions.list(session.meta!.userId!, req);
   }
 
@@ -77,7 +79,7 @@ export class AuthController {
 
   @Delete('sessions')
   @HttpCode(204)
-  async revokeOthers(@Req() req: Request): Promise<void> {
+  async revokeOthers(@Req() req: SessionRequest): Promise<void> {
     await this.sessions.revokeOthers(req);
   }
 }

@@ -8,8 +8,13 @@ import {
   Redirect,
   Req,
 } from '@nestjs/common';
-import type { Request } from 'express';
-import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import {
+  Public,
+  Session,
+  SessionService,
+  type RequestSession,
+  type SessionRequest,
+} from 'nestjs-secure-session';
 import { AddItemDto } from './add-item.dto.js';
 
 const MAX_ITEMS = 100;
@@ -30,7 +35,7 @@ export class CartController {
   async add(
     @Body() body: AddItemDto,
     @Session() session: RequestSession,
-    @Req() req: Request,
+    @Req() req: SessionRequest,
   ): Promise<{ items: string[] }> {
     const items = session.cart ?? [];
     if (items.length >= MAX_ITEMS)
@@ -47,7 +52,7 @@ export class CartController {
   async addFromForm(
     @Body() body: AddItemDto,
     @Session() session: RequestSession,
-    @Req() req: Request,
+    @Req() req: SessionRequest,
   ): Promise<void> {
     await this.add(body, session, req);
   }

@@ -1,7 +1,12 @@
 import { UnauthorizedException } from '@nestjs/common';
 import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { Request } from 'express';
-import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import {
+  Public,
+  Session,
+  SessionService,
+  type RequestSession,
+  type SessionRequest,
+} from 'nestjs-secure-session';
 import { UsersService } from '../auth/users.service.js';
 import { LoginArgs, SessionEntry, User } from './graphql.models.js';
 
@@ -26,7 +31,7 @@ export class AuthResolver {
   @Query(() => [SessionEntry])
   sessions(
     @Session() session: RequestSession,
-    @Context('req') req: Request,
+    @Context('req') req: SessionRequest,
   ): Promise<SessionEntry[]> {
     return this.sessionService.list(session.meta!.userId!, req);
   }
@@ -35,7 +40,7 @@ export class AuthResolver {
   @Mutation(() => User)
   async login(
     @Args() { username, password }: LoginArgs,
-    @Context('req') req: Request,
+    @Context('req') req: SessionRequest,
   ): Promise<User> {
     const user = await this.users.verify(username, password);
     if (!user) throw new UnauthorizedException('Invalid username or password');
@@ -45,7 +50,7 @@ export class AuthResolver {
   }
 
   @Mutation(() => Boolean)
-  async logout(@Context('req') req: Request): Promise<boolean> {
+  async logout(@Context('req') req: SessionRequest): Promise<boolean> {
     await this.sessionService.logout(req);
     return true;
   }

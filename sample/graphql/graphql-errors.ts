@@ -3,7 +3,7 @@ import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 
 // The codes @nestjs/apollo gives HttpExceptions over HTTP (its formatError), which graphql-ws,
-// running the subscriptions, does not apply.
+// running the subscriptions, and Mercurius (on Fastify) do not apply.
 const CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
@@ -29,4 +29,28 @@ export class GraphqlHttpExceptionFilter implements GqlExceptionFilter<HttpExcept
   catch(exception: HttpException): unknown {
     return asGraphqlError(exception);
   }
+}
+
+/**
+ * An error of a GraphQL answer over HTTP as @nestjs/apollo gives it: an HttpException's code (as
+ * `asGraphqlError` gives it) and its response as `extensions.originalError`, and no
+ * `extensions.http`, which is the answer's status, not part of its body.
+ */
+export function withHttpCode(error: GraphQLError): GraphQLError {
+  const exception = error.originalError;
+  const { http: _status, ...extensions }: Record<string, unknown> = {
+    ...error.extensions,
+    ...(exception instanceof HttpException && {
+      ...(asGraphqlError(exception) as GraphQLError).extensions,
+      originalError: exception.getResponse(),
+    }),
+  };
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: exception,
+    extensions,
+  });
 }

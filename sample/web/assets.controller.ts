@@ -1,19 +1,20 @@
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
 import { Public } from 'nestjs-secure-session';
 import { ASSETS } from './assets.js';
+import type { HttpReply } from './http-reply.js';
 
 /** Serves the pages' script and stylesheet at `/assets/<name>`, from this origin. */
 @Public()
 @Controller('assets')
 export class AssetsController {
+  // Revalidated on each use (with the ETag Express sends; Fastify sends none, so the file comes
+  // again), so a new deploy is picked up at once.
   @Get(':name')
-  asset(@Param('name') name: string, @Res({ passthrough: true }) res: Response): string {
+  @Header('Cache-Control', 'no-cache')
+  asset(@Param('name') name: string, @Res({ passthrough: true }) res: HttpReply): string {
     const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!asset) throw new NotFoundException();
     res.type(asset.type);
-    // Revalidated on each use (Express sends an ETag), so a new deploy is picked up at once.
-    res.setHeader('Cache-Control', 'no-cache');
     return asset.body;
   }
 }

@@ -26,9 +26,9 @@ const PAGE_DIRECTIVES = {
   'style-src': ["'self'"],
 };
 
-// GraphiQL, which @nestjs/apollo serves at GET /graphql outside production (see
-// SampleGraphqlModule), is an inline script and React from unpkg.com: a developer's tool, given
-// what it needs on that one page and never in production.
+// GraphiQL, which the GraphQL driver serves outside production (Apollo at GET /graphql,
+// Mercurius at GET /graphiql), is inline script or style and React from unpkg.com: a developer's
+// tool, given what it needs on its own paths and never in production.
 const GRAPHIQL_DIRECTIVES = {
   ...PAGE_DIRECTIVES,
   'font-src': ["'self'", 'data:', 'https://unpkg.com'],
@@ -62,14 +62,18 @@ function headers(directives: Record<string, string[]>, production: boolean): Hea
  * The security headers of every response the sample sends (helmet, plus a Permissions-Policy):
  * Content-Security-Policy, Strict-Transport-Security, X-Frame-Options: DENY, nosniff, a
  * Referrer-Policy and the cross-origin isolation headers. Browsers honour HSTS only over HTTPS, so
- * it is sent in development too.
+ * it is sent in development too. `graphiqlPaths` are where the platform's GraphQL driver serves
+ * GraphiQL (its page, and its service worker, which a policy also governs).
  */
-export function securityHeaders(config: Pick<SampleConfig, 'production'>): HeadersMiddleware {
+export function securityHeaders(
+  config: Pick<SampleConfig, 'production'>,
+  graphiqlPaths: readonly string[],
+): HeadersMiddleware {
   const pages = headers(PAGE_DIRECTIVES, config.production);
   const graphiql = config.production ? pages : headers(GRAPHIQL_DIRECTIVES, false);
   return (req, res, next) => {
     res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
-    const path = req.url?.split('?', 1)[0];
-    (req.method === 'GET' && path === '/graphql' ? graphiql : pages)(req, res, next);
+    const path = req.url?.split('?', 1)[0] ?? '';
+    (req.method === 'GET' && graphiqlPaths.includes(path) ? graphiql : pages)(req, res, next);
   };
 }

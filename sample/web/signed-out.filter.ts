@@ -4,7 +4,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 
 /**
  * A form posted without a live session (signed out, revoked or expired meanwhile) answers like
@@ -13,7 +13,11 @@ import type { Response } from 'express';
  */
 @Catch(UnauthorizedException)
 export class SignedOutRedirectFilter implements ExceptionFilter<UnauthorizedException> {
+  // The platform's adapter redirects on Express and Fastify alike (their own `redirect` methods
+  // take the status and the URL in opposite orders).
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(_exception: UnauthorizedException, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().redirect(303, '/account');
+    this.adapterHost.httpAdapter.redirect(host.switchToHttp().getResponse(), 303, '/account');
   }
 }

@@ -1,6 +1,11 @@
 import { Body, Controller, Post, Redirect, Req, UseFilters } from '@nestjs/common';
-import type { Request } from 'express';
-import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import {
+  Public,
+  Session,
+  SessionService,
+  type RequestSession,
+  type SessionRequest,
+} from 'nestjs-secure-session';
 import { LoginDto } from '../auth/login.dto.js';
 import { UsersService } from '../auth/users.service.js';
 import { RevokeSessionDto } from './revoke-session.dto.js';
@@ -23,7 +28,10 @@ export class WebFormsController {
   @Public()
   @Post('sign-in')
   @Redirect('/account', 303)
-  async signIn(@Body() body: LoginDto, @Req() req: Request): Promise<{ url: string } | undefined> {
+  async signIn(
+    @Body() body: LoginDto,
+    @Req() req: SessionRequest,
+  ): Promise<{ url: string } | undefined> {
     const user = await this.users.verify(body.username, body.password);
     if (!user) return { url: '/?error=sign-in-failed' };
     // As POST /auth/login: a new session ID, the anonymous cart carried over, the user bound.
@@ -35,7 +43,7 @@ export class WebFormsController {
   @Public()
   @Post('sign-out')
   @Redirect('/', 303)
-  async signOut(@Req() req: Request): Promise<void> {
+  async signOut(@Req() req: SessionRequest): Promise<void> {
     await this.sessions.logout(req);
   }
 
@@ -54,7 +62,7 @@ export class WebFormsController {
   @Post('account/sessions/revoke-others')
   @Redirect('/account', 303)
   @UseFilters(SignedOutRedirectFilter)
-  async revokeOthers(@Req() req: Request): Promise<void> {
+  async revokeOthers(@Req() req: SessionRequest): Promise<void> {
     await this.sessions.revokeOthers(req);
   }
 }

@@ -1,8 +1,14 @@
 import { Controller, Get, Header, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { Public, Session, SessionService, type RequestSession } from 'nestjs-secure-session';
+import {
+  Public,
+  Session,
+  SessionService,
+  type RequestSession,
+  type SessionRequest,
+} from 'nestjs-secure-session';
 import { DEMO_USERS, UsersService } from '../auth/users.service.js';
 import { accountPage } from './account-page.js';
+import type { HttpReply } from './http-reply.js';
 import { signedOutPage, signInPage } from './pages.js';
 
 /**
@@ -31,8 +37,8 @@ export class WebController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   async account(
     @Session() session: RequestSession,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: SessionRequest,
+    @Res({ passthrough: true }) res: HttpReply,
   ): Promise<string> {
     const user = this.users.byId(session.meta?.userId);
     if (!user) {

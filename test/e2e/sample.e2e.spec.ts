@@ -2,6 +2,7 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   login,
+  SAMPLE_PLATFORMS,
   sessionCookie,
   setCookies,
   startSample,
@@ -9,13 +10,20 @@ import {
 } from '../support/sample-app.js';
 
 type Store = 'redis' | 'memory';
+// Every platform the sample runs on, each on both stores.
+const SETUPS = SAMPLE_PLATFORMS.flatMap((platform) =>
+  (['redis', 'memory'] as const).map((store): [string, Store] => [platform, store]),
+);
 
-describe.each<Store>(['redis', 'memory'])('sample app on the %s store', (store) => {
+describe.each(SETUPS)('sample app on %s, the %s store', (platform, store) => {
   let sample: SampleUnderTest;
   const redisUrl = inject('redisUrl');
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: store === 'redis' ? redisUrl : undefined });
+    sample = await startSample({
+      SAMPLE_PLATFORM: platform,
+      REDIS_URL: store === 'redis' ? redisUrl : undefined,
+    });
   });
   afterAll(() => sample.close());
 
@@ -137,6 +145,7 @@ describe.each<Store>(['redis', 'memory'])('sample app on the %s store', (store) 
 
   it('sends a Secure, HttpOnly, SameSite=Lax, host-only __Host- cookie behind a trusted HTTPS proxy', async () => {
     const proxied = await startSample({
+      SAMPLE_PLATFORM: platform,
       REDIS_URL: store === 'redis' ? redisUrl : undefined,
       TRUST_PROXY: 'loopback',
     });
@@ -172,7 +181,7 @@ describe.each<Store>(['redis', 'memory'])('sample app on the %s store', (store) 
   it.runIf(store === 'redis')(
     'writes nothing to Redis for requests without a session',
     async () => {
-      const fresh = await startSample({ REDIS_URL: redisUrl });
+      const fresh = await startSample({ SAMPLE_PLATFORM: platform, REDIS_URL: redisUrl });
       const client = createClient({ url: redisUrl });
       await client.connect();
       try {

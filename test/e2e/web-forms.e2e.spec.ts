@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   handleOf,
   login,
+  SAMPLE_PLATFORMS,
   sessionCookie,
   setCookies,
   startSample,
@@ -11,15 +12,22 @@ import {
 } from '../support/sample-app.js';
 
 type Store = 'redis' | 'memory';
+// Every platform the sample runs on, each on both stores.
+const SETUPS = SAMPLE_PLATFORMS.flatMap((platform) =>
+  (['redis', 'memory'] as const).map((store): [string, Store] => [platform, store]),
+);
 
 // The sample's HTML forms, as a browser without JavaScript posts them: urlencoded bodies, an
 // Origin header, 303 redirects, the cookie the only carrier of the session.
-describe.each<Store>(['redis', 'memory'])("the sample's forms on the %s store", (store) => {
+describe.each(SETUPS)("the sample's forms on %s, the %s store", (platform, store) => {
   let sample: SampleUnderTest;
   let origin: string;
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined });
+    sample = await startSample({
+      SAMPLE_PLATFORM: platform,
+      REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined,
+    });
     await sample.app.listen(0, '127.0.0.1');
     origin = `http://127.0.0.1:${(sample.app.getHttpServer().address() as AddressInfo).port}`;
   });

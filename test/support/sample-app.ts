@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { loadSampleConfig } from '../../sample/config/sample-config.js';
+import { loadSampleConfig, SAMPLE_PLATFORMS } from '../../sample/config/sample-config.js';
 import { createSampleApp } from '../../sample/create-sample-app.js';
 import { sessionHandle } from '../../lib/session-handle.js';
+
+/**
+ * The platforms the sample runs on: a suite that takes one as a parameter passes it as
+ * `startSample({ SAMPLE_PLATFORM: platform })`.
+ */
+export { SAMPLE_PLATFORMS };
+export type { SamplePlatformName } from '../../sample/config/sample-config.js';
 
 /** A running sample app and a supertest client for it. */
 export interface SampleUnderTest {
@@ -15,14 +22,26 @@ export interface SampleUnderTest {
   close(): Promise<void>;
 }
 
-/** Boots the sample with these environment variables, on its own Redis key prefix. */
+/**
+ * Boots the sample with these environment variables, on its own Redis key prefix, ready for
+ * requests. Its platform is `env.SAMPLE_PLATFORM`, or else the shell's (`SAMPLE_PLATFORM=fastify
+ * npx vitest run ...` runs every suite that does not name one on Fastify), or else Express.
+ */
 export async function startSample(
   env: Record<string, string | undefined> = {},
 ): Promise<SampleUnderTest> {
   const keyPrefix = env.SESSION_KEY_PREFIX ?? `test-${randomUUID()}:`;
-  const config = loadSampleConfig({ SESSION_KEY_PREFIX: keyPrefix, ...env });
+  const config = loadSampleConfig({
+    SESSION_KEY_PREFIX: keyPrefix,
+    ...env,
+    SAMPLE_PLATFORM: env.SAMPLE_PLATFORM ?? process.env.SAMPLE_PLATFORM,
+  });
   const app = await createSampleApp(config, { quiet: true });
   await app.init();
+  // Fastify loads its plugins (Mercurius, the WebSocket routes) when it gets ready.
+  if (config.platform === 'fastify') {
+    await (app.getHttpAdapter().getInstance() as { ready(): PromiseLike<unknown> }).ready();
+  }
   return { app, http: request(app.getHttpServer()), keyPrefix, close: () => app.close() };
 }
 
