@@ -116,9 +116,9 @@ export async function inspectHandshake(req: IncomingMessage): Promise<SessionSna
 
 /**
  * @internal A request as its platform sees the requests it handles: an upgrade request (which
- * Express never handles) through the platform's request prototype, so the engine's transport
- * answers for it as for an HTTP request (Express's `req.secure` and `req.ip`, which honour
- * `trust proxy`); any other request as it is.
+ * no platform handles) through the platform's request prototype, so the engine's transport
+ * answers for it as for an HTTP request (`protocol` and `ip`, which honour Express's `trust
+ * proxy` and Fastify's `trustProxy`); any other request as it is.
  */
 export function platformRequest(req: IncomingMessage): IncomingMessage {
   const prototype = trackedServerOf(req)?.requestPrototype;
@@ -126,6 +126,7 @@ export function platformRequest(req: IncomingMessage): IncomingMessage {
   return Object.create(prototype, {
     headers: { value: req.headers },
     socket: { value: req.socket },
+    raw: { value: req }, // what Fastify's getters read
   }) as IncomingMessage;
 }
 

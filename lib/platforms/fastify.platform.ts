@@ -49,9 +49,11 @@ const CONTEXT = Symbol('nestjs-secure-session context');
 export class FastifyPlatform implements SessionPlatform {
   private readonly instance: FastifyInstanceLike;
   readonly caseSensitiveRoutes: boolean;
+  readonly requestPrototype?: object;
 
   constructor(adapter: AbstractHttpAdapter) {
     this.instance = adapter.getInstance<FastifyInstanceLike>();
+    this.requestPrototype = requestClassOf(this.instance)?.prototype;
     const config = this.instance.initialConfig;
     this.caseSensitiveRoutes =
       (config.routerOptions?.caseSensitive ?? config.caseSensitive) !== false;
@@ -78,14 +80,28 @@ export class FastifyPlatform implements SessionPlatform {
       const context = request[CONTEXT];
       const settled = context && handler.settle(context);
       if (!settled) return done(null, payload);
-      void settled.then((answer) => {
-        if (!answer) return done(null, payload);
-        reply.code(answer.status);
-        reply.header('content-type', 'application/json; charset=utf-8');
-        done(null, JSON.stringify(answer.body));
-      });
+      settled.then(
+        (answer) => {
+          if (!answer) return done(null, payload);
+          reply.code(answer.status);
+          reply.header('content-type', 'application/json; charset=utf-8');
+          done(null, JSON.stringify(answer.body));
+        },
+        (err: Error) => done(err),
+      );
     });
   }
+}
+
+// The request class Fastify built with the app's `trustProxy`, whose `protocol` and `ip` getters
+// read only `raw`. Fastify keeps it under a private symbol; without it, an upgrade request is
+// seen from its socket alone, which refuses an https Origin behind a proxy rather than trusting it.
+function requestClassOf(instance: object): { prototype: object } | undefined {
+  const key = Object.getOwnPropertySymbols(instance).find(
+    (symbol) => symbol.description === 'fastify.Request',
+  );
+  const found = key && (instance as Record<symbol, unknown>)[key];
+  return typeof found === 'function' ? (found as { prototype: object }) : undefined;
 }
 
 /** The reply's headers, which Fastify keeps itself and writes when it sends. */

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Controller, HttpCode, Module, Post, Req, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
 import { io, type Socket } from 'socket.io-client';
@@ -27,6 +28,7 @@ import {
   type SampleUnderTest,
 } from '../support/sample-app.js';
 import { signedSessionCookie } from '../support/signed-cookie.js';
+import { PLATFORMS } from '../support/session-test-app.js';
 import {
   hasOpenssl,
   startProductionSampleBehindProxy,
@@ -426,46 +428,80 @@ class PlainWsGateway implements OnGatewayConnection {
 })
 class PlainWsAppModule {}
 
-describe('a plain ws gateway (@nestjs/platform-ws) with the same guards', () => {
-  let app: INestApplication;
-  let url: string;
-  const opened: WebSocket[] = [];
+describe.each(PLATFORMS)(
+  'a plain ws gateway (@nestjs/platform-ws) with the same guards (%s)',
+  (platform) => {
+    let app: INestApplication;
+    let url: string;
+    const opened: WebSocket[] = [];
 
-  beforeAll(async () => {
-    app = await NestFactory.create(PlainWsAppModule, { logger: false, abortOnError: false });
-    app.useWebSocketAdapter(new WsAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    url = `ws://127.0.0.1:${portOf(app)}/ws`;
-  });
-  afterAll(async () => {
-    for (const ws of opened) ws.terminate();
-    await app?.close();
-  });
+    beforeAll(async () => {
+      // Behind a TLS proxy on loopback: `trust proxy` / `trustProxy`, as README says.
+      app =
+        platform === 'fastify'
+          ? await NestFactory.create(
+              PlainWsAppModule,
+              new FastifyAdapter({ trustProxy: 'loopback' }),
+              {
+                logger: false,
+                abortOnError: false,
+              },
+            )
+          : await NestFactory.create(PlainWsAppModule, { logger: false, abortOnError: false });
+      if (platform === 'express') {
+        (app.getHttpAdapter().getInstance() as { set(k: string, v: string): void }).set(
+          'trust proxy',
+          'loopback',
+        );
+      }
+      app.useWebSocketAdapter(new WsAdapter(app));
+      await app.listen(0, '127.0.0.1');
+      url = `ws://127.0.0.1:${portOf(app)}/ws`;
+    });
+    afterAll(async () => {
+      for (const ws of opened) ws.terminate();
+      await app?.close();
+    });
 
-  const open = async (headers: HandshakeHeaders) => {
-    const ws = await openWs(url, headers);
-    opened.push(ws);
-    return ws;
-  };
-  const loginCookie = async () =>
-    sessionCookie(await request(app.getHttpServer()).post('/auth/login').expect(204));
+    const open = async (headers: HandshakeHeaders) => {
+      const ws = await openWs(url, headers);
+      opened.push(ws);
+      return ws;
+    };
+    const loginCookie = async () =>
+      sessionCookie(await request(app.getHttpServer()).post('/auth/login').expect(204));
 
-  it('answers whoami with a cookie, and closes the connection at logout (4401 Session ended)', async () => {
-    const cookie = await loginCookie();
-    const ws = await open({ cookie });
-    expect(await askWs(ws, 'whoami')).toEqual({ answer: { user: { id: '1' } } });
-    const closed = new Promise<[number, string]>((resolve) =>
-      ws.once('close', (code, reason) => resolve([code, reason.toString()])),
-    );
-    await request(app.getHttpServer()).post('/auth/logout').set('Cookie', cookie).expect(204);
-    expect(await closed).toEqual([4401, 'Session ended']);
-  });
+    it('answers whoami with a cookie, and closes the connection at logout (4401 Session ended)', async () => {
+      const cookie = await loginCookie();
+      const ws = await open({ cookie });
+      expect(await askWs(ws, 'whoami')).toEqual({ answer: { user: { id: '1' } } });
+      const closed = new Promise<[number, string]>((resolve) =>
+        ws.once('close', (code, reason) => resolve([code, reason.toString()])),
+      );
+      await request(app.getHttpServer()).post('/auth/logout').set('Cookie', cookie).expect(204);
+      expect(await closed).toEqual([4401, 'Session ended']);
+    });
 
-  it('closes a connection without a logged-in session, or from another site', async () => {
-    const cookie = await loginCookie();
-    for (const headers of [{}, { cookie, origin: 'https://evil.example' }]) {
-      expect(await wsClosed(await open(headers))).toEqual({ code: 1008, reason: 'Unauthorized' });
-    }
-    expect(await loginCookie()).toMatch(/sid=/);
-  });
-});
+    it('J40: behind the TLS proxy, accepts a handshake from its https origin and refuses its http one', async () => {
+      const host = `127.0.0.1:${portOf(app)}`;
+      const res = await request(app.getHttpServer())
+        .post('/auth/login')
+        .set('X-Forwarded-Proto', 'https')
+        .expect(204);
+      const cookie = sessionCookie(res);
+      expect(cookie).toMatch(/^__Host-sid=/);
+      const https = await open({ cookie, origin: `https://${host}`, forwardedProto: 'https' });
+      expect(await askWs(https, 'whoami')).toEqual({ answer: { user: { id: '1' } } });
+      const http = await open({ cookie, origin: `http://${host}`, forwardedProto: 'https' });
+      expect(await wsClosed(http)).toEqual({ code: 1008, reason: 'Unauthorized' });
+    });
+
+    it('closes a connection without a logged-in session, or from another site', async () => {
+      const cookie = await loginCookie();
+      for (const headers of [{}, { cookie, origin: 'https://evil.example' }]) {
+        expect(await wsClosed(await open(headers))).toEqual({ code: 1008, reason: 'Unauthorized' });
+      }
+      expect(await loginCookie()).toMatch(/sid=/);
+    });
+  },
+);

@@ -9,12 +9,18 @@ export type Reply = { answer: unknown } | { refused: unknown } | { closed: strin
 export interface HandshakeHeaders {
   cookie?: string;
   origin?: string;
+  /** As a TLS-terminating proxy sets it. */
+  forwardedProto?: string;
 }
 
 const REPLY_TIMEOUT = 5_000;
 
-function headersOf({ cookie, origin }: HandshakeHeaders): Record<string, string> {
-  return { ...(cookie && { Cookie: cookie }), ...(origin && { Origin: origin }) };
+function headersOf({ cookie, origin, forwardedProto }: HandshakeHeaders): Record<string, string> {
+  return {
+    ...(cookie && { Cookie: cookie }),
+    ...(origin && { Origin: origin }),
+    ...(forwardedProto && { 'X-Forwarded-Proto': forwardedProto }),
+  };
 }
 
 /**
