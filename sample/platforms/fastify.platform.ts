@@ -20,6 +20,9 @@ export const fastifyPlatform: SamplePlatform = {
     const { trustProxy = false } = config;
     const adapter = new FastifyAdapter({
       trustProxy: typeof trustProxy === 'number' ? false : trustProxy,
+      // Long path parameters (a malformed session handle) get the contract's 404, as on Express,
+      // not Fastify's 414 past its default of 100 characters.
+      maxParamLength: 1024,
     });
     const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
       logger,

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionEvents, SessionService, type SessionEventMap } from '../../lib/index.js';
-import { login, setCookies, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import {
+  SAMPLE_PLATFORMS,
+  login,
+  setCookies,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE = 1000;
@@ -9,12 +15,17 @@ const ABSOLUTE = 2500;
 
 // Expiry has one owner, the engine: the first request after a timeout finds the record (kept a
 // short grace past its deadline), ends it visibly and stores nothing new. Real waits, real stores.
-describe.each(['memory', 'redis'] as const)('an expired session, on the %s store', (kind) => {
+describe.each(
+  SAMPLE_PLATFORMS.flatMap((platform) =>
+    (['memory', 'redis'] as const).map((kind) => [kind, platform] as const),
+  ),
+)('an expired session, on the %s store (%s)', (kind, platform) => {
   let sample: SampleUnderTest;
   const seen: { event: string; payload: unknown }[] = [];
 
   beforeAll(async () => {
     sample = await startSample({
+      SAMPLE_PLATFORM: platform,
       REDIS_URL: kind === 'redis' ? inject('redisUrl') : undefined,
       SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
       SESSION_IDLE_TIMEOUT: String(IDLE),

@@ -7,13 +7,21 @@ import {
   startTopology,
   type TopologyUnderTest,
 } from '../support/redis-topology.js';
-import { handleOf, login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import {
+  SAMPLE_PLATFORMS,
+  handleOf,
+  login,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE = 1500;
 const ABSOLUTE = 3000;
 
-describe.each(TOPOLOGIES)('session lifecycle across two sample instances on a Redis %s', (name) => {
+describe.each(
+  SAMPLE_PLATFORMS.flatMap((platform) => TOPOLOGIES.map((name) => [name, platform] as const)),
+)('session lifecycle across two sample instances on a Redis %s (%s)', (name, platform) => {
   const shared = {
     SESSION_SECRET: randomBytes(32).toString('base64url'),
     SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
@@ -28,9 +36,10 @@ describe.each(TOPOLOGIES)('session lifecycle across two sample instances on a Re
   beforeAll(async () => {
     topology = await startTopology(name, inject('redisUrl'));
     [a, b, brief, redis] = await Promise.all([
-      startSample({ ...shared, ...topology.env }),
-      startSample({ ...shared, ...topology.env }),
+      startSample({ SAMPLE_PLATFORM: platform, ...shared, ...topology.env }),
+      startSample({ SAMPLE_PLATFORM: platform, ...shared, ...topology.env }),
       startSample({
+        SAMPLE_PLATFORM: platform,
         ...topology.env,
         SESSION_IDLE_TIMEOUT: String(IDLE),
         SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionEvents, type SessionEventMap } from '../../lib/index.js';
 import { inspectRedis } from '../support/redis-inspect.js';
 import {
+  SAMPLE_PLATFORMS,
   handleOf,
   sessionCookie,
   sessionIdOf,
@@ -12,14 +13,18 @@ import {
 import { signedSessionCookie } from '../support/signed-cookie.js';
 
 // SECURITY.md group A: session IDs.
-describe('A. session IDs', () => {
+describe.each(SAMPLE_PLATFORMS)('A. session IDs (%s)', (platform) => {
   const secret = randomBytes(32).toString('hex');
   let sample: SampleUnderTest;
   let redis: Awaited<ReturnType<typeof inspectRedis>>;
   const rejected: SessionEventMap['rejected'][] = [];
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: inject('redisUrl'), SESSION_SECRET: secret });
+    sample = await startSample({
+      SAMPLE_PLATFORM: platform,
+      REDIS_URL: inject('redisUrl'),
+      SESSION_SECRET: secret,
+    });
     sample.app.get(SessionEvents).on('rejected', (event) => rejected.push(event));
     redis = await inspectRedis(inject('redisUrl'));
   });
@@ -101,9 +106,9 @@ describe('A. session IDs', () => {
     process.env.NODE_ENV = 'production'; // the module reads it, as express-session does
     try {
       for (const weak of ['keyboard cat', 'too-short-secret', '']) {
-        await expect(startSample({ NODE_ENV: 'production', SESSION_SECRET: weak })).rejects.toThrow(
-          /`secret(\[0\])?`.*(well-known|under the 32 required|is missing)/,
-        );
+        await expect(
+          startSample({ SAMPLE_PLATFORM: platform, NODE_ENV: 'production', SESSION_SECRET: weak }),
+        ).rejects.toThrow(/`secret(\[0\])?`.*(well-known|under the 32 required|is missing)/);
       }
     } finally {
       process.env.NODE_ENV = nodeEnv;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  SAMPLE_PLATFORMS,
   login,
   sessionCookie,
   setCookies,
@@ -11,12 +12,16 @@ import { signedSessionCookie } from '../support/signed-cookie.js';
 
 // SECURITY.md group B: cookies. The sample runs behind a trusted TLS proxy here (TRUST_PROXY +
 // X-Forwarded-Proto), as in production, so the cookie is the Secure, __Host- one.
-describe('B. cookies', () => {
+describe.each(SAMPLE_PLATFORMS)('B. cookies (%s)', (platform) => {
   let sample: SampleUnderTest;
   const https = { 'X-Forwarded-Proto': 'https' };
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: inject('redisUrl'), TRUST_PROXY: 'loopback' });
+    sample = await startSample({
+      SAMPLE_PLATFORM: platform,
+      REDIS_URL: inject('redisUrl'),
+      TRUST_PROXY: 'loopback',
+    });
   });
   afterAll(() => sample?.close());
 

@@ -1,14 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectRedis } from '../support/redis-inspect.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { handleOf, login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import {
+  SAMPLE_PLATFORMS,
+  handleOf,
+  login,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Its own Redis: the command counts below must not see other test files' traffic.
-describe.each(['redis', 'memory'] as const)(
-  'C. lifetime: idle timeout, absolute lifetime and sliding renewal (sample on %s)',
-  (kind) => {
+describe.each(
+  SAMPLE_PLATFORMS.flatMap((platform) =>
+    (['redis', 'memory'] as const).map((kind) => [kind, platform] as const),
+  ),
+)(
+  'C. lifetime: idle timeout, absolute lifetime and sliding renewal (sample on %s) (%s)',
+  (kind, platform) => {
     const IDLE = 1500;
     const ABSOLUTE = 3000;
     let server: RedisServer;
@@ -18,6 +28,7 @@ describe.each(['redis', 'memory'] as const)(
     beforeAll(async () => {
       server = await startRedisServer();
       sample = await startSample({
+        SAMPLE_PLATFORM: platform,
         REDIS_URL: kind === 'redis' ? server.url : undefined,
         SESSION_IDLE_TIMEOUT: String(IDLE),
         SESSION_ABSOLUTE_TIMEOUT: String(ABSOLUTE),

@@ -1,6 +1,7 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  SAMPLE_PLATFORMS,
   login,
   sessionCookie,
   sessionIdOf,
@@ -9,12 +10,12 @@ import {
 } from '../support/sample-app.js';
 
 // SECURITY.md group D: fixation, and where a session ID may come from and go to.
-describe('D. fixation and the session ID in transit', () => {
+describe.each(SAMPLE_PLATFORMS)('D. fixation and the session ID in transit (%s)', (platform) => {
   let sample: SampleUnderTest;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: inject('redisUrl') });
+    sample = await startSample({ SAMPLE_PLATFORM: platform, REDIS_URL: inject('redisUrl') });
     // Everything the app logs from here on, to look for session IDs in it.
     const capture = new (class extends ConsoleLogger {
       protected override printMessages(messages: unknown[]): void {

@@ -1,19 +1,26 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SessionService } from '../../lib/index.js';
 import { inspectRedis } from '../support/redis-inspect.js';
-import { handleOf, login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import {
+  SAMPLE_PLATFORMS,
+  handleOf,
+  login,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
 
 const IDLE = 60_000;
 
 // SECURITY.md group E: revocation and logout. E16 (every instance), E17 (requests in flight) and
 // E19 (revoke-all racing logins) are pinned in test/e2e/lifecycle.e2e.spec.ts and
 // test/revocation-races.spec.ts; E20 (fail closed) in h-availability.security.spec.ts.
-describe('E. revocation and logout', () => {
+describe.each(SAMPLE_PLATFORMS)('E. revocation and logout (%s)', (platform) => {
   let sample: SampleUnderTest;
   let redis: Awaited<ReturnType<typeof inspectRedis>>;
 
   beforeAll(async () => {
     sample = await startSample({
+      SAMPLE_PLATFORM: platform,
       REDIS_URL: inject('redisUrl'),
       SESSION_IDLE_TIMEOUT: String(IDLE),
     });

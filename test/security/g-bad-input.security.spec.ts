@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { malformedCookieHeaders, malformedSessionHandles } from '../support/malformed-input.js';
 import { rawRequest } from '../support/raw-http.js';
 import { inspectRedis } from '../support/redis-inspect.js';
-import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
+import {
+  SAMPLE_PLATFORMS,
+  login,
+  startSample,
+  type SampleUnderTest,
+} from '../support/sample-app.js';
 
 const ROUTES: [method: string, path: string, body: string, protectedRoute: boolean][] = [
   ['GET', '/auth/me', '', true],
@@ -25,13 +30,17 @@ async function inBatches<T>(
 }
 
 // SECURITY.md group G: bad input.
-describe('G. bad input, generated', () => {
+describe.each(SAMPLE_PLATFORMS)('G. bad input, generated (%s)', (platform) => {
   const secret = randomBytes(32).toString('hex');
   let sample: SampleUnderTest;
   let port: number;
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: inject('redisUrl'), SESSION_SECRET: secret });
+    sample = await startSample({
+      SAMPLE_PLATFORM: platform,
+      REDIS_URL: inject('redisUrl'),
+      SESSION_SECRET: secret,
+    });
     await sample.app.listen(0, '127.0.0.1');
     port = (sample.app.getHttpServer().address() as AddressInfo).port;
   });
