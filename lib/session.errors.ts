@@ -37,15 +37,16 @@ export class SessionStoreUnavailableException extends ServiceUnavailableExceptio
 /**
  * A new session whose cookie could not reach the browser: a Secure cookie on a request seen as
  * plain HTTP. Nothing is stored. Answers 500 with the fix: behind a TLS-terminating proxy set
- * Express's `trust proxy`; for local development over http set `cookie.secure: 'auto'`.
+ * Express's `trust proxy` or Fastify's `trustProxy`; for local development over http set
+ * `cookie.secure: 'auto'`.
  */
 export class SessionCookieUndeliverableException extends InternalServerErrorException {
   constructor() {
     super(
       'The session cookie is Secure but this request arrived over plain HTTP, so no session was ' +
         "started. Behind a TLS-terminating proxy, set Express's `trust proxy` " +
-        "(app.set('trust proxy', 'loopback') or your proxy's address); for local development " +
-        "over http, set `cookie.secure: 'auto'`.",
+        "(app.set('trust proxy', 'loopback') or your proxy's address) or Fastify's " +
+        "`trustProxy`; for local development over http, set `cookie.secure: 'auto'`.",
     );
     this.name = 'SessionCookieUndeliverableException';
   }

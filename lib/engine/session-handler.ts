@@ -15,8 +15,6 @@ import type { SessionEvents } from '../events/session-events.js';
 export interface FailedCommitAnswer {
   status: number;
   body: object;
-  /** Headers to drop: they described the answer being replaced. */
-  stale: readonly string[];
 }
 
 /**
@@ -106,10 +104,11 @@ export class SessionHandler {
     if (status >= 500 && !(err instanceof HttpException)) {
       this.logger.error(`Session not saved: ${errorMessage(err)}`);
     }
+    // Only what described the replaced answer goes (CORS and security headers stay).
     for (const name of ANSWER_HEADERS) context.res.removeHeader(name);
     this.engine.cookies.send(context.req, context);
     context.res.setHeader('Cache-Control', 'no-store');
-    return { status, body, stale: ANSWER_HEADERS };
+    return { status, body };
   }
 
   private warnPlainHttp(req: IncomingMessage): void {
