@@ -18,7 +18,12 @@ export type AppKind =
   | 'secure-floor'
   | 'express-session-floor'
   | 'this'
-  | 'this-bench';
+  | 'this-bench'
+  | 'fastify-ceiling'
+  | 'fastify-secure-floor'
+  | 'fastify-session'
+  | 'fastify-secure-session'
+  | 'this-fastify';
 
 const run = promisify(execFile);
 export const pinned = (cpu: string | undefined, command: string[]) =>
@@ -67,15 +72,18 @@ const cookieOf = (res: Response) => res.headers.getSetCookie()[0]?.split(';')[0]
 
 /** Logs in (the sample as alice; the other apps as `user`) and returns the session cookie. */
 export async function login(app: RunningApp, user = '1', userAgent = 'bench'): Promise<string> {
-  const headers = { 'content-type': 'application/json', 'user-agent': userAgent };
   const res =
     app.kind === 'this'
       ? await fetch(`${app.base}/auth/login`, {
           method: 'POST',
-          headers,
+          headers: { 'content-type': 'application/json', 'user-agent': userAgent },
           body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
         })
-      : await fetch(`${app.base}/login/${user}`, { method: 'POST', headers });
+      : // No body, so no content type: Fastify answers 400 to an empty JSON body.
+        await fetch(`${app.base}/login/${user}`, {
+          method: 'POST',
+          headers: { 'user-agent': userAgent },
+        });
   if (res.status !== 200) throw new Error(`${app.kind} login: ${res.status}`);
   // express-session writes the session before it ends the body, not before the headers.
   await res.arrayBuffer();
@@ -116,6 +124,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   commandsPerRequest: number;
+  /** Requests answered in the window. */
+  requests: number;
 }
 
 /** Runs autocannon (on the side core) against `GET /auth/me` with the cookie. */
@@ -154,5 +164,6 @@ export async function load(
     p50: result.latency.p50,
     p99: result.latency.p99,
     commandsPerRequest: calls / result.requests.total,
+    requests: result.requests.total,
   };
 }

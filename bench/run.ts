@@ -42,7 +42,8 @@ const APPS = [
   'this',
   'this-bench',
 ] as const;
-const LABELS: Record<AppKind, string> = {
+type ExpressApp = (typeof APPS)[number];
+const LABELS: Record<ExpressApp, string> = {
   ceiling: 'NestJS, no sessions (ceiling)',
   'express-session': 'express-session alone, in memory, no guard (its own cost)',
   usual: 'express-session + connect-redis, rolling, EXISTS guard, activity interceptor',
@@ -177,7 +178,7 @@ for (let round = 0; round < ROUNDS; round++) {
 await Promise.all(running.map(stopApp));
 
 // 2. Memory per session, and the cost of per-user operations beside many other sessions.
-const bytes = new Map<AppKind, number>();
+const bytes = new Map<ExpressApp, number>();
 for (const kind of [
   'usual',
   'nestjs-session',
@@ -186,7 +187,7 @@ for (const kind of [
   'this-bench',
 ] as const)
   bytes.set(kind, await bytesPerSession(kind));
-const loginCosts = new Map<AppKind, Awaited<ReturnType<typeof loginCost>>>();
+const loginCosts = new Map<ExpressApp, Awaited<ReturnType<typeof loginCost>>>();
 for (const kind of ['secure-floor', 'express-session-floor', 'this-bench'] as const)
   loginCosts.set(kind, await loginCost(kind));
 const operations = [];
