@@ -4,11 +4,13 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  SAMPLE_PLATFORMS,
   handleOf,
   sessionCookie,
   setCookies,
   startSample,
   type SampleUnderTest,
+  type SamplePlatformName,
 } from '../support/sample-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,10 +31,16 @@ const refused = (code: string, message?: string) => [
   }),
 ];
 
-// Queries and mutations over HTTP, subscriptions over graphql-ws, against the sample's /graphql:
-// one instance on the memory store, or two sharing a Redis (a login on one is known on the other).
-describe.each(['memory', 'redis'] as const)('GraphQL in the sample, on the %s store', (store) => {
+// Queries and mutations over HTTP, subscriptions over graphql-ws, against the sample's /graphql
+// (Apollo on Express, Mercurius on Fastify): one instance on the memory store, or two sharing a
+// Redis (a login on one is known on the other).
+describe.each(
+  SAMPLE_PLATFORMS.flatMap((platform) =>
+    (['memory', 'redis'] as const).map((store) => [store, platform] as const),
+  ),
+)('GraphQL in the sample, on the %s store (%s)', (store, platform) => {
   const redis = {
+    SAMPLE_PLATFORM: platform,
     REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined,
     SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
     SESSION_SECRET: randomBytes(32).toString('base64url'),
@@ -136,17 +144,17 @@ describe.each(['memory', 'redis'] as const)('GraphQL in the sample, on the %s st
     });
   });
 
-  it('refuses a subscription without a session, or from another site', async () => {
+  it('refuses a subscription without a session, or from another site, and sends it no data', async () => {
     await withClient(b, {}, async (client) => {
-      expect(await all(client.iterate({ query: TICKS }))).toEqual([
-        { errors: refused('UNAUTHENTICATED', 'Authentication required') },
-      ]);
+      expect(await outcome(client.iterate({ query: TICKS }))).toEqual(
+        refusedSubscription(platform, refused('UNAUTHENTICATED', 'Authentication required')),
+      );
     });
     const crossSite = { cookie: await login(a), origin: 'https://evil.example' };
     await withClient(b, crossSite, async (client) => {
-      expect(await all(client.iterate({ query: TICKS }))).toEqual([
-        { errors: refused('FORBIDDEN', 'Cross-origin WebSocket refused') },
-      ]);
+      expect(await outcome(client.iterate({ query: TICKS }))).toEqual(
+        refusedSubscription(platform, refused('FORBIDDEN', 'Cross-origin WebSocket refused')),
+      );
     });
   });
 
@@ -214,10 +222,24 @@ async function withClient(
   }
 }
 
-async function all<T>(results: AsyncIterable<T>): Promise<T[]> {
+/** Every result a subscription delivered, and the error it ended with, if any. */
+async function outcome<T>(results: AsyncIterable<T>): Promise<{ results: T[]; error?: unknown }> {
   const seen: T[] = [];
-  for await (const result of results) seen.push(result);
-  return seen;
+  try {
+    for await (const result of results) seen.push(result);
+  } catch (error: unknown) {
+    return { results: seen, error };
+  }
+  return { results: seen };
+}
+
+/**
+ * How each platform's driver ends a subscription refused when it starts, with the same errors:
+ * Apollo (graphql-ws's server) sends them as the one result, then `complete`; Mercurius sends
+ * graphql-ws's `error` message, which the client throws. Neither delivers any data.
+ */
+function refusedSubscription(platform: SamplePlatformName, errors: unknown[]) {
+  return platform === 'express' ? { results: [{ errors }] } : { results: [], error: errors };
 }
 
 const tick = (sequence: number) => ({ sequence, at: expect.any(Number) });

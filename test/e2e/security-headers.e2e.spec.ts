@@ -2,12 +2,14 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  SAMPLE_PLATFORMS,
   handleOf,
   sessionCookie,
   sessionIdOf,
   setCookies,
   startSample,
   type SampleUnderTest,
+  type SamplePlatformName,
 } from '../support/sample-app.js';
 import {
   hasOpenssl,
@@ -33,6 +35,17 @@ const PRODUCTION_HEADERS: Record<string, string> = {
 };
 
 const PASSWORDS = ['alice-password', 'bob-password'];
+
+// Where each platform's GraphQL driver serves GraphiQL outside production: Apollo at GET /graphql,
+// Mercurius at GET /graphiql (with a service worker beside it; its GET /graphql runs a query).
+const GRAPHIQL: Record<SamplePlatformName, { page: string; assets: string[] }> = {
+  express: { page: '/graphql', assets: [] },
+  fastify: { page: '/graphiql', assets: ['/graphiql/sw.js'] },
+};
+/** Every path either driver serves GraphiQL on, with its own policy. */
+const ALL_GRAPHIQL_PATHS = Object.values(GRAPHIQL).flatMap(({ page, assets }) => [page, ...assets]);
+/** ...and Mercurius's script, which loads GraphiQL from unpkg.com: none of them in production. */
+const GRAPHIQL_FILES = [...ALL_GRAPHIQL_PATHS, '/graphiql/main.js'];
 
 /** The CSP as a map of directive to its sources. */
 function directivesOf(csp: string): Map<string, string[]> {
@@ -71,9 +84,9 @@ function linksOf(html: string): { loads: string[]; actions: string[]; formMethod
 }
 
 // SECURITY.md 36: the headers a scanner expects, and no credential or session value in a URL.
-describe.skipIf(!hasOpenssl())(
-  'security headers and URLs of the sample in production, behind a TLS proxy',
-  () => {
+describe.skipIf(!hasOpenssl()).each(SAMPLE_PLATFORMS)(
+  'security headers and URLs of the sample in production, behind a TLS proxy (%s)',
+  (platform) => {
     let sample: SampleUnderTest;
     let proxy: TlsProxy;
     let origin: string;
@@ -148,7 +161,7 @@ describe.skipIf(!hasOpenssl())(
     };
 
     beforeAll(async () => {
-      ({ sample, proxy } = await startProductionSampleBehindProxy(inject('redisUrl')));
+      ({ sample, proxy } = await startProductionSampleBehindProxy(inject('redisUrl'), platform));
       origin = proxy.url;
     });
     afterAll(async () => {
@@ -191,7 +204,10 @@ describe.skipIf(!hasOpenssl())(
         ['GET /health', () => get('/health')],
         ['GET /nope (404)', () => get('/nope')],
         ['GET /assets/nope.js (404)', () => get('/assets/nope.js')],
-        ['GET /graphql as a browser', () => get('/graphql').set('Accept', 'text/html')],
+        ...GRAPHIQL_FILES.map((path): [string, () => request.Test] => [
+          `GET ${path} as a browser`,
+          () => get(path).set('Accept', 'text/html'),
+        ]),
         [
           'POST /graphql',
           () =>
@@ -208,8 +224,13 @@ describe.skipIf(!hasOpenssl())(
         ],
       ];
       for (const [what, send] of others) expectSecurityHeaders(await send(), what);
-      // In production there is no GraphiQL (and no page that would need a weaker policy).
-      expect((await get('/graphql').set('Accept', 'text/html')).text).not.toContain('GraphiQL');
+      // In production there is no GraphiQL (and no page that would need a weaker policy), on
+      // either driver's path.
+      for (const path of GRAPHIQL_FILES) {
+        const res = await get(path).set('Accept', 'text/html');
+        expect(res.text, path).not.toContain('GraphiQL');
+        expect(res.text, path).not.toContain('unpkg.com');
+      }
     });
 
     it('puts no credential or session value in any URL: links, form targets and redirects', async () => {
@@ -268,11 +289,11 @@ describe.skipIf(!hasOpenssl())(
   },
 );
 
-describe('security headers outside production', () => {
+describe.each(SAMPLE_PLATFORMS)('security headers outside production (%s)', (platform) => {
   let sample: SampleUnderTest;
 
   beforeAll(async () => {
-    sample = await startSample();
+    sample = await startSample({ SAMPLE_PLATFORM: platform });
   });
   afterAll(() => sample?.close());
 
@@ -284,16 +305,39 @@ describe('security headers outside production', () => {
     expect(csp.get('style-src')).toEqual(["'self'"]);
     expect(page.headers['x-frame-options']).toBe('DENY');
 
-    const graphiql = await sample.http.get('/graphql').set('Accept', 'text/html').expect(200);
+    const { page: graphiqlPage, assets } = GRAPHIQL[platform];
+    const graphiql = await sample.http.get(graphiqlPage).set('Accept', 'text/html').expect(200);
     expect(graphiql.text).toContain('GraphiQL');
-    const relaxed = directivesOf(graphiql.headers['content-security-policy'] as string);
-    expect(relaxed.get('script-src')).toEqual(["'self'", "'unsafe-inline'", 'https://unpkg.com']);
-    expect(relaxed.get('frame-ancestors')).toEqual(["'none'"]);
-    expect(graphiql.headers['x-frame-options']).toBe('DENY');
-    // The same path by POST (the API) keeps the strict policy.
-    const api = await sample.http.post('/graphql').send({ query: '{ __typename }' }).expect(200);
-    expect(
-      directivesOf(api.headers['content-security-policy'] as string).get('script-src'),
-    ).toEqual(["'self'"]);
+    const relaxed: [string, Response][] = [[`GET ${graphiqlPage}`, graphiql]];
+    for (const path of assets) {
+      relaxed.push([`GET ${path}`, await sample.http.get(path).expect(200)]);
+    }
+    for (const [what, res] of relaxed) {
+      const csp = directivesOf(res.headers['content-security-policy'] as string);
+      expect(csp.get('script-src'), what).toEqual([
+        "'self'",
+        "'unsafe-inline'",
+        'https://unpkg.com',
+      ]);
+      expect(csp.get('connect-src'), what).toEqual(["'self'"]);
+      expect(csp.get('frame-ancestors'), what).toEqual(["'none'"]);
+      expect(res.headers['x-frame-options'], what).toBe('DENY');
+    }
+    // The API at /graphql, and the other driver's GraphiQL paths here, keep the strict policy.
+    const strict: [string, Response][] = [
+      [
+        'POST /graphql',
+        await sample.http.post('/graphql').send({ query: '{ __typename }' }).expect(200),
+      ],
+    ];
+    for (const path of ALL_GRAPHIQL_PATHS) {
+      if (path === graphiqlPage || assets.includes(path)) continue;
+      strict.push([`GET ${path}`, await sample.http.get(path).set('Accept', 'text/html')]);
+    }
+    for (const [what, res] of strict) {
+      expect(res.text, what).not.toContain('GraphiQL');
+      const csp = directivesOf(res.headers['content-security-policy'] as string);
+      expect(csp.get('script-src'), what).toEqual(["'self'"]);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { startSample, type SampleUnderTest } from './sample-app.js';
+import { startSample, type SamplePlatformName, type SampleUnderTest } from './sample-app.js';
 
 /** A TLS-terminating reverse proxy on loopback, as production puts in front of the app. */
 export interface TlsProxy {
@@ -114,10 +114,13 @@ export interface SampleBehindProxy {
   close(): Promise<void>;
 }
 
+/** Starts the sample in production behind a TLS proxy, on `platform` (else as `startSample`). */
 export async function startProductionSampleBehindProxy(
   redisUrl: string,
+  platform?: SamplePlatformName,
 ): Promise<SampleBehindProxy> {
   const sample = await startSample({
+    SAMPLE_PLATFORM: platform,
     NODE_ENV: 'production',
     REDIS_URL: redisUrl,
     SESSION_SECRET: randomBytes(32).toString('base64url'),
