@@ -152,7 +152,7 @@ export function summariseProfile(
       ([group, us]) =>
         `| ${group} | ${perRequest(us)} | ${group === IDLE ? '—' : share(us, busy)} |`,
     ),
-    `| **with a frame of the ${own} on the stack (inclusive: what its code calls too)** | ${perRequest(underOwn)} | ${share(underOwn, busy)} |`,
+    `| **with a frame of ${own} on the stack (inclusive: what its code calls too)** | ${perRequest(underOwn)} | ${share(underOwn, busy)} |`,
     '',
     `Top ${topFunctions} functions by self time:`,
     '',
@@ -168,7 +168,7 @@ export function summariseProfile(
     ...(ownInclusive.size === 0
       ? []
       : [
-          `Functions of the ${own} by inclusive time (self and everything they call, Redis client and crypto included; nested ones overlap):`,
+          `Functions of ${own} by inclusive time (self and everything they call, Redis client and crypto included; nested ones overlap):`,
           '',
           '| function | µs / request | % of busy time |',
           '|---|---|---|',
