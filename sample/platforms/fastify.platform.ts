@@ -22,7 +22,7 @@ export const fastifyPlatform: SamplePlatform = {
       trustProxy: typeof trustProxy === 'number' ? false : trustProxy,
       // Long path parameters (a malformed session handle) get the contract's 404, as on Express,
       // not Fastify's 414 past its default of 100 characters.
-      maxParamLength: 1024,
+      routerOptions: { maxParamLength: 1024 },
     });
     const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
       logger,

@@ -22,7 +22,7 @@ export async function createApp(
   const app: INestApplication =
     platform === 'fastify'
       ? moduleRef.createNestApplication<NestFastifyApplication>(
-          new FastifyAdapter({ trustProxy, maxParamLength: 4096 }),
+          new FastifyAdapter({ trustProxy, routerOptions: { maxParamLength: 4096 } }),
           {
             logger: false,
           },
