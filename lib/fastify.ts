@@ -13,5 +13,3 @@ declare module 'fastify' {
     sessionID: string;
   }
 }
-
-export {};
