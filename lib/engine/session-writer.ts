@@ -140,19 +140,22 @@ export class SessionWriter {
     now: number,
   ): SessionMetadata {
     const meta = state.meta ?? { createdAt: now, lastActivityAt: now };
-    if (state.storedData !== undefined && this.parts.lifetime.renewalDue(meta, now)) {
-      return { ...meta, lastActivityAt: now };
-    }
     const passportUser = meta.userId === undefined ? passportUserOf(session) : undefined;
-    if (passportUser === undefined) return meta;
-    if (state.storedData !== undefined) {
-      // Stored unbound, `passport.user` would still log in apps that trust Passport's `req.user`.
+    if (passportUser !== undefined && state.storedData !== undefined) {
+      // Stored unbound, `passport.user` would still log in apps that trust Passport's `req.user`
+      // (whether or not this write also renews the session).
       const refusal = new UnboundLoginException();
       this.logger.warn(refusal.message);
       throw refusal;
     }
-    state.login = 'created';
-    return { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
+    if (passportUser !== undefined) {
+      state.login = 'created';
+      return { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
+    }
+    if (state.storedData !== undefined && this.parts.lifetime.renewalDue(meta, now)) {
+      return { ...meta, lastActivityAt: now };
+    }
+    return meta;
   }
 
   private async announceLogin(

@@ -129,6 +129,13 @@ describe.each(PLATFORMS)('the engine under the review findings (%s)', (platform)
       .expect(200, { value: ['x'] });
   });
 
+  it('refuses it too when the planted session is due for renewal (the write would also renew it)', async () => {
+    const planted = cookieOf(await http.post('/cart/x').expect(200));
+    await sleep(150); // past renewalFraction (0.1) of the 1 s idle timeout, within the timeout
+    await http.post('/pref/passport/victim').set('Cookie', planted).expect(500);
+    await http.get('/raw/passport').set('Cookie', planted).expect(200, { value: null });
+  });
+
   it('commits after a logout the handler did not await: the redirect clears the cookie', async () => {
     const cookie = cookieOf(await http.post('/login/leaver').expect(200));
     const res = await http.post('/logout-and-redirect').set('Cookie', cookie).expect(302);
