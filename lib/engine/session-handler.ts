@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpException, Logger } from '@nestjs/common';
+import { HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
 import { errorMessage } from '../session.errors.js';
 import type { SessionCookiePolicy } from './session-cookie.js';
 import type { SessionContext } from './session-context.js';
@@ -80,10 +80,18 @@ export class SessionHandler {
       context.inflight = undefined;
       return inflight.then(() => this.settle(context));
     }
-    const pending = this.engine.commit(context.req, context);
-    if (pending === undefined) {
-      this.engine.cookies.send(context.req, context);
-      return undefined;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.engine.commit(context.req, context);
+      if (pending === undefined) {
+        this.engine.cookies.send(context.req, context);
+        return undefined;
+      }
+    } catch (err) {
+      // Session data JSON cannot hold (a BigInt, a cycle): an answer, never a hung response.
+      this.logger.error(`Session not saved: ${errorMessage(err)}`);
+      const refusal = new InternalServerErrorException('The session could not be saved');
+      return Promise.resolve(this.failedCommit(context, refusal));
     }
     return pending.then(
       () => {

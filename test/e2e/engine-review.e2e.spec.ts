@@ -54,6 +54,14 @@ class ProbeController {
     (session as unknown as Record<string, unknown>)[key] = { user: value };
   }
 
+  // Session data that JSON cannot hold, as careless app code might store.
+  @Public()
+  @Post('bigint')
+  @HttpCode(200)
+  bigint(@Session() session: RequestSession) {
+    (session as unknown as Record<string, unknown>).big = 10n;
+  }
+
   // Shows one key of the session as the store gave it, as Passport's session strategy reads it.
   @Public()
   @Get('raw/:key')
@@ -134,6 +142,12 @@ describe.each(PLATFORMS)('the engine under the review findings (%s)', (platform)
     await sleep(150); // past renewalFraction (0.1) of the 1 s idle timeout, within the timeout
     await http.post('/pref/passport/victim').set('Cookie', planted).expect(500);
     await http.get('/raw/passport').set('Cookie', planted).expect(200, { value: null });
+  });
+
+  it('answers 500, never hangs, when the session holds data JSON cannot store (a BigInt)', async () => {
+    const res = await http.post('/bigint').expect(500);
+    expect(res.body.message).toBe('The session could not be saved');
+    expect(res.headers['set-cookie']).toBeUndefined();
   });
 
   it('commits after a logout the handler did not await: the redirect clears the cookie', async () => {
