@@ -131,18 +131,43 @@ export class UserSessionIndex {
 
   /**
    * With more than `limit` entries in the index (`size`, as `add()` resolved it), revokes the
-   * user's oldest live sessions beyond `limit` and resolves their handles; dead entries are
-   * pruned first, so they never cost a live session its place. Sessions are ranked by creation
-   * time (then handle), the new one included, so logins racing each other agree on which survive.
+   * user's oldest live sessions beyond `limit` and resolves their handles. An index of up to 100
+   * entries is read whole, dead entries pruned first, so they never cost a live session its
+   * place; sessions are ranked by creation time (then handle), the new one included, so logins
+   * racing each other agree on which survive. A larger index is read only at its oldest entries
+   * beyond the limit, so a login costs in proportion to the excess, not to the limit.
    */
   async evictBeyondLimit(userId: string, limit: number, size: number): Promise<string[]> {
     if (size <= limit) return [];
+    if (size > BATCH) return this.evictOldest(userId, Math.min(size - limit, BATCH));
     const newestFirst = [...(await this.live(userId))].sort(
       ([ha, a], [hb, b]) => b.createdAt - a.createdAt || (hb < ha ? -1 : 1),
     );
     const evicted = newestFirst.slice(limit).map(([handle]) => handle);
     if (evicted.length > 0) await this.revoke(userId, evicted, 'evicted');
     return evicted;
+  }
+
+  // The `count` oldest entries: the dead leave the index, the live are revoked.
+  private async evictOldest(userId: string, count: number): Promise<string[]> {
+    const oldest = await this.store.indexPage(userKey(userId), 0, count);
+    const metadata = await this.limiter.map(oldest, ({ handle }) =>
+      this.records.readMetadata(handle),
+    );
+    const now = Date.now();
+    const live: string[] = [];
+    const dead: string[] = [];
+    oldest.forEach(({ handle, addedAt }, i) => {
+      const meta = metadata[i];
+      if (meta?.userId === userId && this.lifetime.expiredBy(meta, now) === undefined) {
+        live.push(handle);
+      } else if (meta || addedAt < now - LOGIN_GRACE_MS) {
+        dead.push(handle);
+      }
+    });
+    await this.remove(userId, dead);
+    if (live.length > 0) await this.revoke(userId, live, 'evicted');
+    return live;
   }
 }
 

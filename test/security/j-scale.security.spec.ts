@@ -11,7 +11,9 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { SESSION_STORE } from '../../lib/session.constants.js';
+import type { SessionStore } from '../../lib/stores/session-store.interface.js';
 import {
   Public,
   Session,
@@ -305,5 +307,32 @@ describe('J. work over one user’s sessions', () => {
         await redis.close();
       }
     });
+  });
+});
+
+describe('J37: a login past a large maxSessionsPerUser', () => {
+  let app: Instance;
+  beforeAll(async () => {
+    app = await startInstance({
+      secret: SECRET,
+      cookie: { secure: false },
+      globalGuard: true,
+      maxSessionsPerUser: 150,
+    });
+  });
+  afterAll(() => app?.app.close());
+
+  it('reads only the oldest sessions beyond the limit, not every session, and ends the oldest', async () => {
+    const cookies = await inParallel(150, 1, () => login(app, 'busy-bee'));
+    const store = app.app.get<SessionStore>(SESSION_STORE);
+    const reads = vi.spyOn(store, 'read');
+    const newest = await login(app, 'busy-bee');
+    // One over the limit: one session read (and ended), where the whole index was read before.
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+    reads.mockRestore();
+    expect((await send(app, 'GET', '/me', cookies[0])).status).toBe(401);
+    expect((await send(app, 'GET', '/me', cookies[1])).status).toBe(200);
+    expect((await send(app, 'GET', '/me', newest)).status).toBe(200);
+    expect(await send(app, 'GET', '/sessions', newest)).toMatchObject({ body: { count: 150 } });
   });
 });
