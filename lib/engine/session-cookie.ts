@@ -6,10 +6,13 @@ import type { SessionResponse } from './session-response.js';
 /** @internal What the request's session cookie holds. */
 export type SessionCookieRead =
   | { kind: 'absent' }
-  | { kind: 'signed'; sessionId: string }
+  /** `sessionIds`: every cookie of the name that verifies, in header order (at most 3). */
+  | { kind: 'signed'; sessionIds: readonly string[] }
   /** Present but unsigned, or signed with no current secret: forged or tampered with. */
   | { kind: 'tampered'; raw: string };
 
+// Cookies of the session's name verified per request: a real one among a few planted ones.
+const MAX_DUPLICATES = 3;
 // Far more than a signed ID takes; a longer value is not worth verifying.
 const MAX_VALUE_LENGTH = 512;
 const CLEARED = 'Thu, 01 Jan 1970 00:00:00 GMT';
@@ -90,22 +93,25 @@ export class SessionCookiePolicy {
   }
 
   /**
-   * The session ID of the first cookie of that name in a `Cookie` header whose signature
-   * verifies. Several cookies of one name reach the server when one was planted for a parent
-   * domain or a longer path (cookie tossing); one that does not verify must not refuse, nor clear,
-   * the one that does. `tampered` (the first one's value) only when none verifies.
+   * The session IDs of the cookies of that name in a `Cookie` header whose signature verifies,
+   * in order. Several cookies of one name reach the server when one was planted for a parent
+   * domain or a longer path (cookie tossing); one that does not verify, or names no live session
+   * (the engine then tries the next), must not refuse, nor clear, one that does. `tampered` (the
+   * first one's value) only when none verifies.
    */
   read(header: string | undefined, name: string): SessionCookieRead {
     let first: string | undefined;
+    const sessionIds: string[] = [];
     let from = 0;
-    while (header !== undefined) {
+    while (header !== undefined && sessionIds.length < MAX_DUPLICATES) {
       const found = cookieAt(header, name, from);
       if (!found) break;
       const sessionId = this.verify(found.raw);
-      if (sessionId !== undefined) return { kind: 'signed', sessionId };
+      if (sessionId !== undefined) sessionIds.push(sessionId);
       first ??= found.raw;
       from = found.end;
     }
+    if (sessionIds.length > 0) return { kind: 'signed', sessionIds };
     return first === undefined ? { kind: 'absent' } : { kind: 'tampered', raw: first };
   }
 

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
+import type { ExpiryReason } from '../lifetime/session-lifetime.js';
 import type { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
+import type { StoredSession } from '../stores/session-record.codec.js';
 import type { SessionCookieSettings } from '../session-data.interface.js';
 import {
   errorMessage,
@@ -70,17 +72,35 @@ export class SessionEngine implements SessionOperations {
     this.reader = new SessionReader(parts, this.writer);
   }
 
-  /** Gives the request its session: the cookie's, or a new anonymous one. Never rejects. */
-  async load(req: IncomingMessage, context: SessionContext, sessionId: string): Promise<void> {
-    const handle = sessionHandle(sessionId);
-    this.inFlight.follow(handle, context);
+  /**
+   * Gives the request its session: that of the first of the cookie's IDs that names a live one
+   * (several when cookies of the name were planted beside the real one), or a new anonymous one,
+   * the cookie cleared. Never rejects.
+   */
+  async load(
+    req: IncomingMessage,
+    context: SessionContext,
+    sessionIds: readonly string[],
+  ): Promise<void> {
     try {
-      const { stored, expired } = await this.reader.resolve(req, sessionId, handle);
-      if (!stored) {
-        context.expired = expired;
+      let found: { sessionId: string; handle: string; stored: StoredSession } | undefined;
+      let firstExpired: ExpiryReason | undefined;
+      for (const [i, sessionId] of sessionIds.entries()) {
+        const handle = sessionHandle(sessionId);
+        this.inFlight.follow(handle, context);
+        const { stored, expired } = await this.reader.resolve(req, sessionId, handle);
+        if (i === 0) firstExpired = expired;
+        if (stored) {
+          found = { sessionId, handle, stored };
+          break;
+        }
+      }
+      if (!found) {
+        context.expired = firstExpired;
         context.cookie = 'clear';
         return this.startAnonymous(req, context);
       }
+      const { sessionId, handle, stored } = found;
       const { meta, data, dataJson } = stored;
       const state: SessionState = {
         context,

@@ -66,7 +66,7 @@ export class SessionHandler {
       this.engine.startAnonymous(req, context);
       return proceed();
     }
-    void this.engine.load(req, context, cookie.sessionId).then(proceed);
+    void this.engine.load(req, context, cookie.sessionIds).then(proceed);
   }
 
   /**

@@ -46,10 +46,16 @@ export class SessionReader implements HandshakeInspector {
       events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(seen) });
       return undefined;
     }
-    const handle = sessionHandle(cookie.sessionId);
-    const { stored } = await this.resolve(seen, cookie.sessionId, handle).catch((err: unknown) => {
-      throw this.writer.asAnswer(err);
-    });
+    // As on HTTP: the first of the cookie's IDs that names a live session.
+    let handle = '';
+    let stored: StoredSession | undefined;
+    for (const sessionId of cookie.sessionIds) {
+      handle = sessionHandle(sessionId);
+      ({ stored } = await this.resolve(seen, sessionId, handle).catch((err: unknown) => {
+        throw this.writer.asAnswer(err);
+      }));
+      if (stored) break;
+    }
     if (!stored) return undefined;
     const meta = renew ? await this.renewed(handle, stored) : stored.meta;
     return meta && { id: handle, ...meta, data: stored.data as Partial<SessionData> };

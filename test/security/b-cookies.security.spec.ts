@@ -142,4 +142,16 @@ describe.each(SAMPLE_PLATFORMS)('B. cookies (%s)', (platform) => {
       .expect(401);
     expect(setCookies(none)[0]).toMatch(/^sid=; Path=\/; Expires=Thu, 01 Jan 1970/);
   });
+
+  it("J40: a planted cookie that verifies but names no live session (the attacker's own, logged out) neither refuses nor clears the real one", async () => {
+    const attackers = await login(sample, 'alice');
+    await sample.http.post('/auth/logout').set('Cookie', attackers).expect(204);
+    const victims = await login(sample, 'bob');
+    const res = await sample.http.get('/auth/me').set('Cookie', `${attackers}; ${victims}`);
+    expect(res.status).toBe(200);
+    expect(res.body.user.username).toBe('bob');
+    expect(setCookies(res)).toEqual([]);
+    // Alone, the logged-out cookie is refused and cleared as before.
+    await sample.http.get('/auth/me').set('Cookie', attackers).expect(401);
+  });
 });
