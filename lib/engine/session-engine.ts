@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
-import type { ExpiryReason } from '../lifetime/session-lifetime.js';
 import type { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
-import type { StoredSession } from '../stores/session-record.codec.js';
 import type { SessionCookieSettings } from '../session-data.interface.js';
 import {
   errorMessage,
   SessionRequiredException,
   SessionStoreUnavailableException,
 } from '../session.errors.js';
-import { sessionHandle } from '../session-handle.js';
 import { passportLoggedOut } from './passport-login.js';
 import {
   RequestSessionObject,
@@ -83,20 +80,11 @@ export class SessionEngine implements SessionOperations {
     sessionIds: readonly string[],
   ): Promise<void> {
     try {
-      let found: { sessionId: string; handle: string; stored: StoredSession } | undefined;
-      let firstExpired: ExpiryReason | undefined;
-      for (const [i, sessionId] of sessionIds.entries()) {
-        const handle = sessionHandle(sessionId);
-        this.inFlight.follow(handle, context);
-        const { stored, expired } = await this.reader.resolve(req, sessionId, handle);
-        if (i === 0) firstExpired = expired;
-        if (stored) {
-          found = { sessionId, handle, stored };
-          break;
-        }
-      }
-      if (!found) {
-        context.expired = firstExpired;
+      const found = await this.reader.firstLive(req, sessionIds, (handle) =>
+        this.inFlight.follow(handle, context),
+      );
+      if (!('stored' in found)) {
+        context.expired = found.expired;
         context.cookie = 'clear';
         return this.startAnonymous(req, context);
       }

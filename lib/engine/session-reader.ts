@@ -10,6 +10,13 @@ import { platformRequest, type HandshakeInspector } from './handshake-requests.j
 import type { SessionEngineParts } from './session-engine.js';
 import type { SessionWriter } from './session-writer.js';
 
+/** @internal A cookie's session ID that names a live session, with what the store holds. */
+export interface LiveSession {
+  sessionId: string;
+  handle: string;
+  stored: StoredSession;
+}
+
 /**
  * @internal Reads sessions from the store by what names them: a cookie's ID (for a request,
  * with the connect-redis migration and the expiry rule), a handshake (read only, for a
@@ -46,17 +53,11 @@ export class SessionReader implements HandshakeInspector {
       events.emit('rejected', { handle, reason: 'tampered', ip: transport.clientIp(seen) });
       return undefined;
     }
-    // As on HTTP: the first of the cookie's IDs that names a live session.
-    let handle = '';
-    let stored: StoredSession | undefined;
-    for (const sessionId of cookie.sessionIds) {
-      handle = sessionHandle(sessionId);
-      ({ stored } = await this.resolve(seen, sessionId, handle).catch((err: unknown) => {
-        throw this.writer.asAnswer(err);
-      }));
-      if (stored) break;
-    }
-    if (!stored) return undefined;
+    const found = await this.firstLive(seen, cookie.sessionIds).catch((err: unknown) => {
+      throw this.writer.asAnswer(err);
+    });
+    if (!('stored' in found)) return undefined;
+    const { handle, stored } = found;
     const meta = renew ? await this.renewed(handle, stored) : stored.meta;
     return meta && { id: handle, ...meta, data: stored.data as Partial<SessionData> };
   }
@@ -111,6 +112,27 @@ export class SessionReader implements HandshakeInspector {
   /** Calls `listener` with the handle of every session that ends, on any instance. */
   onSessionEnded(listener: (handle: string) => void): Promise<void> {
     return this.parts.records.onEnded(listener);
+  }
+
+  /**
+   * The first of a cookie's session IDs (several when cookies of its name were planted beside the
+   * real one) that names a live session, or none — then why the first has none, if it expired.
+   * `beforeRead` sees each handle before its read (a request follows it while in flight).
+   */
+  async firstLive(
+    req: IncomingMessage,
+    sessionIds: readonly string[],
+    beforeRead?: (handle: string) => void,
+  ): Promise<LiveSession | { expired?: ExpiryReason }> {
+    let firstExpired: ExpiryReason | undefined;
+    for (const [i, sessionId] of sessionIds.entries()) {
+      const handle = sessionHandle(sessionId);
+      beforeRead?.(handle);
+      const { stored, expired } = await this.resolve(req, sessionId, handle);
+      if (stored) return { sessionId, handle, stored };
+      if (i === 0) firstExpired = expired;
+    }
+    return { expired: firstExpired };
   }
 
   /**
