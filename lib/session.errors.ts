@@ -1,6 +1,6 @@
 import {
   ForbiddenException,
-  type HttpException,
+  HttpException,
   InternalServerErrorException,
   PayloadTooLargeException,
   ServiceUnavailableException,
@@ -73,6 +73,16 @@ export class UnboundLoginException extends InternalServerErrorException {
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : 'unknown error';
+}
+
+/**
+ * @internal The answer to a failure: a refusal (401, 413...) keeps its status; anything else is a
+ * 503, logged unless it is one already (the store logged its cause).
+ */
+export function failureAnswer(err: unknown, logger: { error(message: string): unknown }) {
+  if (err instanceof HttpException) return err;
+  logger.error(`Session store failed: ${errorMessage(err)}`);
+  return new SessionStoreUnavailableException();
 }
 
 /** A session write refused because the session was revoked meanwhile; answers 401. */

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Public, Session, SessionService, type RequestSession } from '../lib/index.js';
 import { PLATFORMS, startSessionApp } from './support/session-test-app.js';
 import { SESSION_STORE } from '../lib/session.constants.js';
+import type { GuardedSessionStore } from '../lib/stores/guarded-session.store.js';
 import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
 import type { SessionStore } from '../lib/stores/session-store.interface.js';
 import { UserSessionIndex } from '../lib/user-session-index.js';
@@ -98,7 +99,7 @@ describe.each(
 
   const storedRecords = async (): Promise<string[]> => {
     if (kind === 'memory') {
-      const size = app.get<MemorySessionStore>(SESSION_STORE).size;
+      const size = (app.get<GuardedSessionStore>(SESSION_STORE).store as MemorySessionStore).size;
       return Array.from({ length: size }, (_, i) => `record ${i}`);
     }
     const redis = await inspectRedis(redisUrl);

@@ -15,6 +15,7 @@ import {
 } from '../lib/index.js';
 
 import { SESSION_STORE } from '../lib/session.constants.js';
+import type { GuardedSessionStore } from '../lib/stores/guarded-session.store.js';
 import type { MemorySessionStore } from '../lib/stores/memory-session.store.js';
 
 const SECRET = 'x7Gq2mV9pL4rT8wZ1cB6nH3kJ5dF0sAeYuIoPq';
@@ -182,7 +183,7 @@ describe('SessionModule', () => {
       .expect(500);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.body.message).toMatch(/trust proxy/);
-    const store = app.get<MemorySessionStore>(SESSION_STORE);
+    const store = (app.get<GuardedSessionStore>(SESSION_STORE).store as MemorySessionStore);
     expect(store.size).toBe(0);
     const messages = warn.mock.calls.map(([m]) => String(m));
     expect(messages.filter((m) => m.includes('trust proxy'))).toHaveLength(1);

@@ -40,6 +40,14 @@ export class LiveConnections {
     if (!this.timers.has(handle)) this.expireAt(handle, expiresAt);
   }
 
+  /**
+   * Reads every followed session again now (announcements of its end may have been missed): an
+   * ended one's connections close, a live one is followed to its deadline.
+   */
+  recheckAll(): void {
+    for (const handle of this.bySession.keys()) this.expireAt(handle, Date.now());
+  }
+
   /** How many connections a session has open here. */
   count(handle: string): number {
     return this.bySession.get(handle)?.size ?? 0;

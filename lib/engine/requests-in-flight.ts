@@ -1,10 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
-import {
-  errorMessage,
-  SessionRequiredException,
-  SessionStoreUnavailableException,
-} from '../session.errors.js';
+import { failureAnswer, SessionRequiredException } from '../session.errors.js';
 import { RequestSessionObject } from './request-session.js';
 import { sessionContextOf, sessionOf, setSession } from './request-session-slot.js';
 import type { SessionContext } from './session-context.js';
@@ -55,8 +51,7 @@ export class RequestsInFlight {
     try {
       revoked = await this.isRevoked(handle);
     } catch (err) {
-      this.logger.error(`Session store failed: ${errorMessage(err)}`);
-      throw new SessionStoreUnavailableException();
+      throw failureAnswer(err, this.logger);
     }
     if (revoked) throw new SessionRequiredException();
   }

@@ -2,10 +2,9 @@ import type { FactoryProvider } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { SessionEvents } from '../events/session-events.js';
 import { SessionLifetime } from '../lifetime/session-lifetime.js';
-import { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
+import { LegacySessionMigration } from '../migration/legacy-session.migration.js';
 import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from '../session.constants.js';
-import { RedisSessionStore } from '../stores/redis-session.store.js';
 import { recordCodecOf } from '../stores/session-store.provider.js';
 import { SessionRecords } from '../stores/session-records.js';
 import type { SessionStore } from '../stores/session-store.interface.js';
@@ -17,7 +16,7 @@ import { SessionEngine } from './session-engine.js';
 import { SessionHandler } from './session-handler.js';
 import { SessionMount } from './session-mount.js';
 
-const CONNECT_REDIS_MIGRATION = 'SESSION:CONNECT_REDIS_MIGRATION';
+const LEGACY_SESSION_MIGRATION = 'SESSION:LEGACY_SESSION_MIGRATION';
 
 /** @internal Every provider of the session engine, from the store up to its mounting. */
 export const sessionEngineProviders: FactoryProvider[] = [
@@ -32,7 +31,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
     ) => new UserSessionIndex(store, records, lifetime, events),
   },
   {
-    provide: CONNECT_REDIS_MIGRATION,
+    provide: LEGACY_SESSION_MIGRATION,
     inject: [RESOLVED_SESSION_OPTIONS, SESSION_STORE, SessionRecords, UserSessionIndex],
     useFactory: (
       options: ResolvedSessionOptions,
@@ -40,11 +39,11 @@ export const sessionEngineProviders: FactoryProvider[] = [
       records: SessionRecords,
       index: UserSessionIndex,
     ) => {
-      const { connectRedisPrefix: prefix, connectRedisUserId: userIdOf } = options.migration;
-      if (prefix === undefined || !(store instanceof RedisSessionStore)) return null;
-      return new ConnectRedisMigration(
-        { prefix, userIdOf },
-        store,
+      if (!store.legacySessions) return null;
+      const { connectRedisUserId, connectPgSimpleUserId } = options.migration;
+      return new LegacySessionMigration(
+        store.legacySessions,
+        connectRedisUserId ?? connectPgSimpleUserId,
         recordCodecOf(options),
         records,
         index,
@@ -65,7 +64,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
       UserSessionIndex,
       SessionLifetime,
       SessionEvents,
-      CONNECT_REDIS_MIGRATION,
+      LEGACY_SESSION_MIGRATION,
     ],
     useFactory: (
       options: ResolvedSessionOptions,
@@ -74,7 +73,7 @@ export const sessionEngineProviders: FactoryProvider[] = [
       index: UserSessionIndex,
       lifetime: SessionLifetime,
       events: SessionEvents,
-      migration: ConnectRedisMigration | null,
+      migration: LegacySessionMigration | null,
     ) =>
       new SessionEngine({
         policy,

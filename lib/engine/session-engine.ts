@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '@nestjs/common';
-import type { ConnectRedisMigration } from '../migration/connect-redis.migration.js';
+import type { LegacySessionMigration } from '../migration/legacy-session.migration.js';
 import type { SessionCookieSettings } from '../session-data.interface.js';
 import {
   errorMessage,
@@ -32,7 +32,7 @@ import { SessionWriter, type SessionWriterParts } from './session-writer.js';
 
 /** @internal What the engine works with. */
 export interface SessionEngineParts extends Omit<SessionWriterParts, 'cookies'> {
-  migration?: ConnectRedisMigration;
+  migration?: LegacySessionMigration;
   /** Whether the store holds a session's tombstone (SessionRecords.isRevoked). */
   isRevoked: (handle: string) => Promise<boolean>;
 }
@@ -102,7 +102,10 @@ export class SessionEngine implements SessionOperations {
     } catch (err) {
       context.failure = err;
       setUnavailable(req, () => new SessionStoreUnavailableException(), context);
-      this.logger.error(`Session store failed: ${errorMessage(err)}`);
+      // A store failure is logged by the store; anything else (a bug) is logged here.
+      if (!(err instanceof SessionStoreUnavailableException)) {
+        this.logger.error(`Session could not be loaded: ${errorMessage(err)}`);
+      }
     }
   }
 

@@ -23,7 +23,7 @@ export class SessionMount {
     private readonly host: HttpAdapterHost,
     private readonly inspector: HandshakeInspector & {
       deadlineOf(handle: string): Promise<number | undefined>;
-      onSessionEnded(listener: (handle: string) => void): Promise<void>;
+      onSessionEnded(ended: (handle: string) => void, resubscribed: () => void): Promise<void>;
     },
     private readonly inFlight: RequestsInFlight,
     private readonly scope: RouteScope,
@@ -40,10 +40,14 @@ export class SessionMount {
     const server = this.host?.httpAdapter?.getHttpServer() as Server | undefined;
     const live = server && new LiveConnections((handle) => this.inspector.deadlineOf(handle));
     this.inspector
-      .onSessionEnded((handle) => {
-        this.inFlight.ended(handle);
-        live?.close(handle);
-      })
+      .onSessionEnded(
+        (handle) => {
+          this.inFlight.ended(handle);
+          live?.close(handle);
+        },
+        // Sessions may have ended unheard: each connection's session is read again.
+        () => live?.recheckAll(),
+      )
       .catch((err: unknown) => {
         this.logger.error(`Cannot hear of sessions ended elsewhere: ${errorMessage(err)}`);
       });

@@ -19,7 +19,7 @@ export interface LiveSession {
 
 /**
  * @internal Reads sessions from the store by what names them: a cookie's ID (for a request,
- * with the connect-redis migration and the expiry rule), a handshake (read only, for a
+ * with the migration of legacy sessions and the expiry rule), a handshake (read only, for a
  * connection), a handle (a connection's deadline).
  */
 export class SessionReader implements HandshakeInspector {
@@ -109,9 +109,12 @@ export class SessionReader implements HandshakeInspector {
     return undefined;
   }
 
-  /** Calls `listener` with the handle of every session that ends, on any instance. */
-  onSessionEnded(listener: (handle: string) => void): Promise<void> {
-    return this.parts.records.onEnded(listener);
+  /**
+   * Calls `ended` with the handle of every session that ends, on any instance, and `resubscribed`
+   * when announcements may have been missed meanwhile.
+   */
+  onSessionEnded(ended: (handle: string) => void, resubscribed: () => void): Promise<void> {
+    return this.parts.records.onEnded(ended, resubscribed);
   }
 
   /**

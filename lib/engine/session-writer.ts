@@ -4,10 +4,9 @@ import type { SessionEvents } from '../events/session-events.js';
 import type { SessionLifetime } from '../lifetime/session-lifetime.js';
 import type { SessionMetadata } from '../session-data.interface.js';
 import {
-  errorMessage,
+  failureAnswer,
   SessionCookieUndeliverableException,
   SessionRevokedException,
-  SessionStoreUnavailableException,
   UnboundLoginException,
 } from '../session.errors.js';
 import type { SessionRecords } from '../stores/session-records.js';
@@ -199,9 +198,7 @@ export class SessionWriter {
 
   /** A refusal (401, 413...) keeps its status; any other failure of the store is a 503 (logged). */
   asAnswer(err: unknown): HttpException {
-    if (err instanceof HttpException) return err;
-    this.logger.error(`Session store failed: ${errorMessage(err)}`);
-    return new SessionStoreUnavailableException();
+    return failureAnswer(err, this.logger);
   }
 
   /** Where the request comes from, as a login records it. */

@@ -34,6 +34,34 @@ export class MigrationOptionsSchema {
   connectRedisUserId?: (legacySession: Record<string, any>) => string | number | undefined;
 
   /**
+   * Table of an existing connect-pg-simple store (its default is `'session'`; `'schema.table'`
+   * for another schema) in the database of `postgres`. A session found there on first use is
+   * stored in this module's form (hashed key, encrypted) and deleted there. Needs the same cookie
+   * name and secret as before. Remove the option once an absolute lifetime has passed.
+   * @default none (nothing is migrated)
+   */
+  @IsOptional()
+  @Matches(/^([A-Za-z_][\w$]{0,62}\.)?[A-Za-z_][\w$]{0,62}$/, {
+    message: "must be a table name such as 'session' or 'public.session'",
+  })
+  connectPgSimpleTable?: string;
+
+  /**
+   * How to find the user a migrated connect-pg-simple session belongs to, as
+   * `connectRedisUserId` does for connect-redis.
+   * @default none (migrated sessions keep their data but are anonymous)
+   */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isFunction',
+    validator: {
+      validate: (value: unknown) => typeof value === 'function',
+      defaultMessage: () => 'must be a function of the legacy session returning the user ID',
+    },
+  })
+  connectPgSimpleUserId?: (legacySession: Record<string, any>) => string | number | undefined;
+
+  /**
    * With `encryptionKeys`, still read records this module wrote before encryption was turned on;
    * each is encrypted on its next write. Off, they read as no session. Remove it once an
    * absolute lifetime has passed.

@@ -13,6 +13,7 @@ import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
 
 const OPT_OUT = 'dangerouslyAllowInsecureProductionConfig';
 const REDIS_TARGETS = ['url', 'cluster', 'sentinel', 'client'] as const;
+const STORE_CHOICES = ['store', 'redis'] as const;
 
 /**
  * @internal Validates the user's options, fills in defaults and applies the production policy.
@@ -113,6 +114,7 @@ function validateShape(options: SessionModuleOptions): string[] {
       );
     }
   }
+  problems.push(...storeChoiceProblems(options));
   for (const key of ['forRoutes', 'exclude'] as const) {
     const routes = options[key];
     if (Array.isArray(routes))
@@ -123,6 +125,28 @@ function validateShape(options: SessionModuleOptions): string[] {
   if (Number.isInteger(idle) && Number.isInteger(absolute) && idle > absolute) {
     problems.push(
       `\`idleTimeout\` = ${idle} is longer than \`absoluteTimeout\` = ${absolute}: make it shorter`,
+    );
+  }
+  return problems;
+}
+
+// One store, and a migration only from the store it reads from.
+function storeChoiceProblems(options: SessionModuleOptions): string[] {
+  const problems: string[] = [];
+  const stores = STORE_CHOICES.filter((key) => isSet(options[key]));
+  if (stores.length > 1) {
+    const names = stores.map((key) => `\`${key}\``).join(' and ');
+    problems.push(`${names} are ${stores.length === 2 ? 'both' : 'all'} set: give one store`);
+  }
+  const migration = isPlainObject(options.migration) ? options.migration : {};
+  if (isSet(migration.connectRedisPrefix) && !isSet(options.redis)) {
+    problems.push(
+      '`migration.connectRedisPrefix` reads connect-redis sessions from the `redis` store, which is not set',
+    );
+  }
+  if (isSet(migration.connectPgSimpleTable)) {
+    problems.push(
+      '`migration.connectPgSimpleTable` reads connect-pg-simple sessions from the `postgres` store, which is not set',
     );
   }
   return problems;
@@ -215,7 +239,7 @@ function isPlainObject(value: unknown): value is object {
 
 function describe(value: unknown, path = ''): string {
   if (/^(secret|encryptionKeys)|password/i.test(path)) return '(hidden)';
-  if (path.startsWith('redis') && typeof value === 'string')
+  if (/^(redis|postgres)/.test(path) && typeof value === 'string')
     value = value.replace(/\/\/[^@/]*@/, '//***@');
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
   if (Array.isArray(value)) return `[${value.length} item(s)]`;

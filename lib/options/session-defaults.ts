@@ -23,6 +23,7 @@ export const SESSION_DEFAULTS = {
     maxQueuedCommands: 1000,
     revocationReplicas: 0,
   },
+  storeTimeout: 2000,
   maxSessionBytes: 8192,
   migration: { acceptPlaintextRecords: false },
   allowedOrigins: [],

@@ -22,11 +22,31 @@ import { CookieOptionsSchema } from './cookie-options.schema.js';
 import { MigrationOptionsSchema } from './migration-options.schema.js';
 import { NestedOptions } from './nested-options.js';
 import { RedisOptionsSchema } from './redis-options.schema.js';
+import type { SessionStore } from '../stores/session-store.interface.js';
 
 // The longest a browser keeps a cookie (RFC 6265bis caps Expires and Max-Age at 400 days): a
 // session cannot usefully outlive the cookie that carries it.
 const MAX_TIMEOUT_MS = 400 * 24 * 60 * 60 * 1000;
 const MAX_TIMEOUT_MESSAGE = `must be at most ${MAX_TIMEOUT_MS} ms (400 days, the longest a browser keeps a cookie): shorten it`;
+
+const STORE_METHODS = [
+  'read',
+  'isRevoked',
+  'writeUnlessRevoked',
+  'revoke',
+  'indexAdd',
+  'indexPage',
+  'indexRemove',
+  'announceEnded',
+  'onEnded',
+  'isReachable',
+  'close',
+] as const;
+const isSessionStore = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as SessionStore).kind === 'string' &&
+  STORE_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
 const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const isSecret = (value: unknown): boolean =>
@@ -152,6 +172,35 @@ export class SessionOptionsSchema {
   @ValidateNested()
   @NestedOptions(() => RedisOptionsSchema)
   redis?: SessionRedisOptions;
+
+  /**
+   * A store of your own, for a database the module has no built-in store for: any object that
+   * implements `SessionStore` (docs/stores.md) and passes the contract suite of
+   * `nestjs-secure-session/testing`. The module closes it on shutdown. Give at most one of
+   * `store`, `redis` and `postgres`.
+   * @default none (the built-in store that `redis` or `postgres` names, else the memory store)
+   */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isSessionStore',
+    validator: {
+      validate: isSessionStore,
+      defaultMessage: () =>
+        `must implement SessionStore: a \`kind\` and the methods ${STORE_METHODS.join(', ')}`,
+    },
+  })
+  store?: SessionStore;
+
+  /**
+   * Longest wait, in ms, for any call to a store given as `store`; past it the request gets 503.
+   * The built-in stores have their own (`redis.commandTimeout`, `postgres.queryTimeout`).
+   * @default 2000
+   */
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(10, { message: 'must be at least 10' })
+  @Max(60_000, { message: 'must be at most 60000' })
+  storeTimeout?: number;
 
   /**
    * Keys that encrypt session data at rest with AES-256-GCM, newest first: the first encrypts,

@@ -132,7 +132,11 @@ export class RedisConnection {
    * Listens on a channel, on a subscriber client of its own (a duplicate of the store's: a
    * subscribed connection runs no other command), across failovers (see RedisSubscription).
    */
-  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
+  async subscribe(
+    channel: string,
+    listener: (message: string) => void,
+    resubscribed?: () => void,
+  ): Promise<void> {
     const client = this.client as unknown as Partial<SubscriberClient> & {
       duplicate?(): SubscriberClient;
     };
@@ -149,6 +153,7 @@ export class RedisConnection {
       newSubscriber,
       this.topology === 'cluster',
       (message) => this.publish(channel, message),
+      resubscribed,
     );
     await this.subscription.start();
   }

@@ -36,6 +36,8 @@ export class RedisSubscription {
     /** Sharded pub/sub (a cluster) or plain. */
     private readonly sharded: boolean,
     private readonly publish: (message: string) => Promise<unknown>,
+    /** Called after each subscription made again: messages may have been missed meanwhile. */
+    private readonly resubscribed?: () => void,
   ) {}
 
   /** Subscribes; if that fails (Redis down at startup), it is tried again every beat. */
@@ -54,6 +56,7 @@ export class RedisSubscription {
     if (Date.now() - this.lastHeard > LOST_AFTER_MS && !this.renewing) {
       this.renewing = true;
       this.renew()
+        .then(() => this.resubscribed?.())
         .catch(() => undefined) // tried again at the next beat
         .finally(() => (this.renewing = false));
     }

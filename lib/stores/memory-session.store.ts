@@ -102,10 +102,6 @@ export class MemorySessionStore implements SessionStore {
     return true;
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.close();
-  }
-
   async close(): Promise<void> {
     clearInterval(this.sweeper);
   }

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { errorMessage, SessionStoreUnavailableException } from '../session.errors.js';
-import { CommandDeadlines } from '../redis/command-deadlines.js';
+import { CommandDeadlines } from './command-deadlines.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
-import type { IndexEntry, SessionStore } from './session-store.interface.js';
+import type { IndexEntry, LegacySessionSource, SessionStore } from './session-store.interface.js';
 
 // KEYS: record, tombstone. ARGV: record, ttl ms. Refuses to write a revoked session.
 const WRITE_UNLESS_REVOKED = new RedisScript(`
@@ -57,6 +57,8 @@ export interface RedisStoreSettings {
   commandTimeout: number;
   /** Replicas that must confirm a revocation before it is acknowledged (WAIT), 0 for none. */
   revocationReplicas: number;
+  /** connect-redis's key prefix, when its sessions are moved over on first use. */
+  connectRedisPrefix?: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export interface RedisStoreSettings {
  */
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
+  readonly legacySessions?: LegacySessionSource;
   private readonly logger = new Logger('SessionModule');
   private readonly connection: RedisConnection;
   private readonly deadlines: CommandDeadlines;
@@ -81,6 +84,14 @@ export class RedisSessionStore implements SessionStore {
       this.connection.queuesUnsent,
       (err) => this.failed(err),
     );
+    const legacyPrefix = settings.connectRedisPrefix;
+    if (legacyPrefix !== undefined) {
+      // connect-redis keeps `<prefix><session ID>` → the express-session JSON.
+      this.legacySessions = {
+        read: async (id) => (await this.getBytes(legacyPrefix + id))?.toString() ?? null,
+        remove: (id) => this.deleteKey(legacyPrefix + id),
+      };
+    }
   }
 
   read(handle: string): Promise<Buffer | null> {
@@ -144,16 +155,14 @@ export class RedisSessionStore implements SessionStore {
     await this.bounded((signal) => INDEX_REMOVE.run(this.connection, keys, [...handles], signal));
   }
 
-  /** @internal The bytes under any key of this Redis (for migrations), bounded like the rest. */
-  getBytes(key: string): Promise<Buffer | null> {
+  private getBytes(key: string): Promise<Buffer | null> {
     // A bulk string read as bytes, or null: what GET answers.
     return this.bounded(
       (signal) => this.connection.sendForBytes(key, ['GET', key], signal) as Promise<Buffer | null>,
     );
   }
 
-  /** @internal Deletes any key of this Redis (for migrations), bounded like the rest. */
-  async deleteKey(key: string): Promise<void> {
+  private async deleteKey(key: string): Promise<void> {
     await this.bounded((signal) => this.connection.send(key, ['DEL', key], signal));
   }
 
@@ -164,10 +173,15 @@ export class RedisSessionStore implements SessionStore {
     await this.bounded((signal) => this.connection.publish(this.endedChannel(), message, signal));
   }
 
-  async onEnded(listener: (handle: string) => void): Promise<void> {
-    await this.connection.subscribe(this.endedChannel(), (message) => {
-      for (const handle of message.split(' ')) listener(handle);
-    });
+  async onEnded(ended: (handle: string) => void, resubscribed?: () => void): Promise<void> {
+    const channel = this.endedChannel();
+    await this.connection.subscribe(
+      channel,
+      (message) => {
+        for (const handle of message.split(' ')) ended(handle);
+      },
+      resubscribed,
+    );
   }
 
   async isReachable(): Promise<boolean> {
@@ -175,10 +189,6 @@ export class RedisSessionStore implements SessionStore {
       () => true,
       () => false,
     );
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.close();
   }
 
   async close(): Promise<void> {

@@ -73,9 +73,12 @@ export class SessionRecords {
     return this.store.announceEnded(handles).catch(() => undefined);
   }
 
-  /** Calls `listener` with the handle of every session that ends, on any instance. */
-  onEnded(listener: (handle: string) => void): Promise<void> {
-    return this.store.onEnded(listener);
+  /**
+   * Calls `ended` with the handle of every session that ends, on any instance, and `resubscribed`
+   * when announcements may have been missed (the store's subscription was lost for a while).
+   */
+  onEnded(ended: (handle: string) => void, resubscribed: () => void): Promise<void> {
+    return this.store.onEnded(ended, resubscribed);
   }
 
   /** A session's metadata, `undefined` when it is gone or unreadable. */

@@ -1,10 +1,15 @@
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import { SessionCipher } from '../crypto/session-cipher.js';
 import { SessionLifetime } from '../lifetime/session-lifetime.js';
-import type { ResolvedSessionOptions } from '../options/resolved-session-options.js';
+import type {
+  ResolvedMigrationOptions,
+  ResolvedRedisOptions,
+  ResolvedSessionOptions,
+} from '../options/resolved-session-options.js';
 import { createRedisClient } from '../redis/create-redis-client.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from '../session.constants.js';
+import { GuardedSessionStore } from './guarded-session.store.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import { RedisSessionStore } from './redis-session.store.js';
 import { SessionRecordCodec } from './session-record.codec.js';
@@ -20,45 +25,60 @@ export const sessionLifetimeProvider: FactoryProvider<SessionLifetime> = {
 };
 
 /**
- * @internal Builds the store: Redis when configured (a client the module created is closed on
- * shutdown, one the user gave is left open), the embedded memory store otherwise.
+ * @internal The store, built in one place whichever it is: the one given as `store`, the Redis or
+ * PostgreSQL store the options name, or the embedded memory store. Whichever it is, the module
+ * holds it through GuardedSessionStore: its failures are 503s and it is closed on shutdown.
  */
 export const sessionStoreProvider: FactoryProvider<Promise<SessionStore>> = {
   provide: SESSION_STORE,
   inject: [RESOLVED_SESSION_OPTIONS],
   useFactory: async (options: ResolvedSessionOptions) => {
     const logger = new Logger('SessionModule');
-    const production = process.env.NODE_ENV === 'production';
-    if (!options.redis) {
-      if (production) {
+    const store = await storeOf(options, logger);
+    if (store.kind !== 'memory' && process.env.NODE_ENV === 'production') {
+      if (options.encryptionKeys.length === 0) {
         logger.warn(
-          'Sessions are kept in process memory: they are lost on restart and not shared between ' +
-            'instances. Configure `redis` for production.',
+          `Session data is stored in the ${store.kind} store unencrypted: set \`encryptionKeys\` to encrypt it at rest.`,
         );
       }
-      return new MemorySessionStore();
     }
-    if (production && options.encryptionKeys.length === 0) {
-      logger.warn(
-        'Session data is stored in Redis unencrypted: set `encryptionKeys` to encrypt it at rest.',
-      );
-    }
-    const { client: given, prefix, commandTimeout, revocationReplicas } = options.redis;
-    const created = given ? undefined : await createRedisClient(options.redis, logger);
-    const connection = new RedisConnection(
-      given ?? created!.client,
-      created?.stopConnecting,
-      created?.newSubscriber,
-    );
-    return new RedisSessionStore({
-      connection,
-      prefix,
-      owned: !given,
-      commandTimeout,
-      revocationReplicas,
-    });
+    return new GuardedSessionStore(store, options.store ? options.storeTimeout : undefined);
   },
 };
+
+async function storeOf(options: ResolvedSessionOptions, logger: Logger): Promise<SessionStore> {
+  if (options.store) return options.store;
+  if (options.redis) return redisStoreOf(options.redis, options.migration, logger);
+  if (process.env.NODE_ENV === 'production') {
+    logger.warn(
+      'Sessions are kept in process memory: they are lost on restart and not shared between ' +
+        'instances. Configure `redis` or `postgres` for production.',
+    );
+  }
+  return new MemorySessionStore();
+}
+
+async function redisStoreOf(
+  redis: ResolvedRedisOptions,
+  migration: ResolvedMigrationOptions,
+  logger: Logger,
+): Promise<SessionStore> {
+  const { client: given, prefix, commandTimeout, revocationReplicas } = redis;
+  const created = given ? undefined : await createRedisClient(redis, logger);
+  const connection = new RedisConnection(
+    given ?? created!.client,
+    created?.stopConnecting,
+    created?.newSubscriber,
+  );
+  return new RedisSessionStore({
+    connection,
+    prefix,
+    owned: !given,
+    commandTimeout,
+    revocationReplicas,
+    connectRedisPrefix: migration.connectRedisPrefix,
+  });
+}
 
 /** @internal The record rules over the store, with encryption when keys are given. */
 export const sessionRecordsProvider: FactoryProvider<SessionRecords> = {

@@ -1,7 +1,7 @@
-/** @internal A Redis exchange that did not finish within its deadline. */
+/** @internal A store exchange that did not finish within its deadline. */
 export class CommandTimeoutError extends Error {
   constructor(ms: number) {
-    super(`Redis did not answer within ${ms} ms`);
+    super(`no answer within ${ms} ms`);
     this.name = 'CommandTimeoutError';
   }
 }
@@ -13,9 +13,9 @@ interface Pending {
 }
 
 /**
- * @internal Bounds Redis exchanges by a deadline with one shared timer, not a timer per command:
- * node-redis times a command out only until it is written, so a Redis that accepted it and then
- * stalls would hold the request forever. The timer ticks ten times per timeout while anything is
+ * @internal Bounds store exchanges by a deadline with one shared timer, not a timer per command.
+ * A client's own timeout is not enough: node-redis, for one, times a command out only until it is
+ * written, so a Redis that accepted it and then stalls would hold the request forever. The timer ticks ten times per timeout while anything is
  * pending, so an exchange fails between 1 and 1.1 timeouts after it started. With `abortUnsent`,
  * a command still waiting to be sent when its deadline passes is aborted, so it never runs late.
  */

@@ -1,30 +1,26 @@
 import type { StoredSession } from '../stores/session-record.codec.js';
 import type { SessionRecordCodec } from '../stores/session-record.codec.js';
 import type { SessionRecords } from '../stores/session-records.js';
-import type { RedisSessionStore } from '../stores/redis-session.store.js';
+import type { LegacySessionSource } from '../stores/session-store.interface.js';
 import type { UserSessionIndex } from '../user-session-index.js';
 
 const LEGACY_SESSION_ID = /^[\w-]{1,128}$/;
 const MAX_USER_ID_LENGTH = 256;
 
-/** @internal Where connect-redis kept its sessions, and how to tell whose they are. */
-export interface ConnectRedisMigrationSettings {
-  /** connect-redis's key prefix (its default is `'sess:'`). */
-  prefix: string;
-  userIdOf?: (legacySession: Record<string, any>) => string | number | undefined;
-}
+/** @internal How to tell whose a legacy session is. */
+export type LegacyUserIdOf = (legacySession: Record<string, any>) => string | number | undefined;
 
 /**
- * @internal Moves sessions from connect-redis on first use: a cookie whose ID the module does not
- * know, but connect-redis does (`<prefix><session ID>` → JSON of the express-session session), is
- * stored in the module's form (hashed key, encrypted, indexed under its user) and deleted there.
- * The whole migration lives in this file; remove it, and its option, once an absolute lifetime
- * has passed.
+ * @internal Moves sessions of the setup being replaced (connect-redis, connect-pg-simple: the
+ * store's `legacySessions`) on first use: a cookie whose ID the module does not know, but the old
+ * store does (the express-session JSON), is stored in the module's form (hashed key, encrypted,
+ * indexed under its user) and deleted there. The whole migration lives here and in the stores'
+ * sources; remove it, and its options, once an absolute lifetime has passed.
  */
-export class ConnectRedisMigration {
+export class LegacySessionMigration {
   constructor(
-    private readonly settings: ConnectRedisMigrationSettings,
-    private readonly store: RedisSessionStore,
+    private readonly source: LegacySessionSource,
+    private readonly userIdOf: LegacyUserIdOf | undefined,
     private readonly codec: SessionRecordCodec,
     private readonly records: SessionRecords,
     private readonly index: UserSessionIndex,
@@ -37,12 +33,11 @@ export class ConnectRedisMigration {
    */
   async adopt(sessionId: string, handle: string): Promise<StoredSession | undefined> {
     if (!LEGACY_SESSION_ID.test(sessionId)) return undefined;
-    const key = this.settings.prefix + sessionId;
-    const stored = await this.store.getBytes(key);
-    const data = stored && this.codec.decodeLegacy(stored.toString());
+    const stored = await this.source.read(sessionId);
+    const data = stored && this.codec.decodeLegacy(stored);
     if (!data) return undefined;
     const now = Date.now();
-    const userId = this.userIdOf(data);
+    const userId = this.userOf(data);
     const meta = userId
       ? { createdAt: now, lastActivityAt: now, userId }
       : { createdAt: now, lastActivityAt: now };
@@ -50,12 +45,12 @@ export class ConnectRedisMigration {
     if (userId) await this.index.add(handle, { ...meta, userId });
     const dataJson = JSON.stringify(data);
     if (!(await this.records.write(handle, meta, dataJson))) return undefined; // revoked meanwhile
-    await this.store.deleteKey(key);
+    await this.source.remove(sessionId);
     return { meta, data, dataJson };
   }
 
-  private userIdOf(data: Record<string, unknown>): string | undefined {
-    const userId = this.settings.userIdOf?.(data);
+  private userOf(data: Record<string, unknown>): string | undefined {
+    const userId = this.userIdOf?.(data);
     const id = typeof userId === 'number' || typeof userId === 'string' ? String(userId) : '';
     return id.length > 0 && id.length <= MAX_USER_ID_LENGTH ? id : undefined;
   }
