@@ -1,6 +1,7 @@
 import type { RequestMethod } from '@nestjs/common';
 import type { CookieOptionsSchema } from './options/cookie-options.schema.js';
 import type { MigrationOptionsSchema } from './options/migration-options.schema.js';
+import type { PostgresOptionsSchema } from './options/postgres-options.schema.js';
 import type {
   RedisClusterOptionsSchema,
   RedisOptionsSchema,
@@ -34,6 +35,12 @@ export interface SessionRedisSentinelOptions extends RedisSentinelOptionsSchema 
  * Without it the embedded in-memory store is used.
  */
 export interface SessionRedisOptions extends RedisOptionsSchema {}
+
+/**
+ * Where sessions are kept in PostgreSQL: give exactly one of `url` or `pool` (docs/postgres.md).
+ * Without `redis`, `postgres` or `store`, the embedded in-memory store is used.
+ */
+export interface SessionPostgresOptions extends PostgresOptionsSchema {}
 
 /** Moving sessions from another setup without logging anyone out. */
 export interface SessionMigrationOptions extends MigrationOptionsSchema {}

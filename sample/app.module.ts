@@ -34,15 +34,24 @@ export function sessionOptionsFrom(config: SampleConfig): SessionModuleOptions {
     migration: {
       // Sessions of the app this sample replaces, kept by connect-redis under this prefix.
       connectRedisPrefix: config.legacyPrefix,
-      connectRedisUserId: (legacy) => (legacy.user as { id?: string } | undefined)?.id,
+      connectRedisUserId: legacyUserId,
+      // Or kept by connect-pg-simple in this table, with PostgreSQL.
+      connectPgSimpleTable: config.legacyTable,
+      connectPgSimpleUserId: legacyUserId,
       acceptPlaintextRecords: config.acceptPlaintextRecords,
     },
     // Every route needs a logged-in session unless marked @Public().
     globalGuard: true,
     redis: redisOf(config),
+    postgres: config.databaseUrl
+      ? { url: config.databaseUrl, tablePrefix: config.tablePrefix }
+      : undefined,
     exclude: ['health'],
   };
 }
+
+const legacyUserId = (legacy: Record<string, any>) =>
+  (legacy.user as { id?: string } | undefined)?.id;
 
 // One Redis, a cluster or a Sentinel-managed primary, whichever the environment names.
 function redisOf(config: SampleConfig): SessionModuleOptions['redis'] {

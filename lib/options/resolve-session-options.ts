@@ -13,7 +13,7 @@ import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
 
 const OPT_OUT = 'dangerouslyAllowInsecureProductionConfig';
 const REDIS_TARGETS = ['url', 'cluster', 'sentinel', 'client'] as const;
-const STORE_CHOICES = ['store', 'redis'] as const;
+const STORE_CHOICES = ['store', 'redis', 'postgres'] as const;
 
 /**
  * @internal Validates the user's options, fills in defaults and applies the production policy.
@@ -70,6 +70,7 @@ export function resolveSessionOptions(
     cookieNames,
     cookie,
     redis: given.redis ? { ...defaults.redis, ...defined(given.redis) } : undefined,
+    postgres: given.postgres ? { ...defaults.postgres, ...defined(given.postgres) } : undefined,
     encryptionKeys: encryption.keys,
     migration: { ...defaults.migration, ...defined(given.migration) },
   };
@@ -114,6 +115,16 @@ function validateShape(options: SessionModuleOptions): string[] {
       );
     }
   }
+  if (isPlainObject(options.postgres)) {
+    const targets = (['url', 'pool'] as const).filter((key) => isSet(options.postgres![key]));
+    if (targets.length !== 1) {
+      problems.push(
+        targets.length === 2
+          ? '`postgres.url` and `postgres.pool` are both set: give one of them'
+          : '`postgres` is set but has neither `url` nor `pool`: give one, or leave `postgres` out for the memory store',
+      );
+    }
+  }
   problems.push(...storeChoiceProblems(options));
   for (const key of ['forRoutes', 'exclude'] as const) {
     const routes = options[key];
@@ -144,7 +155,7 @@ function storeChoiceProblems(options: SessionModuleOptions): string[] {
       '`migration.connectRedisPrefix` reads connect-redis sessions from the `redis` store, which is not set',
     );
   }
-  if (isSet(migration.connectPgSimpleTable)) {
+  if (isSet(migration.connectPgSimpleTable) && !isSet(options.postgres)) {
     problems.push(
       '`migration.connectPgSimpleTable` reads connect-pg-simple sessions from the `postgres` store, which is not set',
     );

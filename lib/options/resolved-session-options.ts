@@ -3,6 +3,7 @@ import type {
   SessionCookieOptions,
   SessionMigrationOptions,
   SessionModuleOptions,
+  SessionPostgresOptions,
   SessionRedisOptions,
 } from '../session-module-options.interface.js';
 import type { SESSION_DEFAULTS } from './session-defaults.js';
@@ -16,6 +17,7 @@ export const TRANSFORMED_OPTIONS = [
   'name',
   'cookie',
   'redis',
+  'postgres',
   'encryptionKeys',
   'migration',
   'dangerouslyAllowInsecureProductionConfig',
@@ -31,6 +33,12 @@ export interface ResolvedCookieOptions extends WithDefaults<
 export interface ResolvedRedisOptions extends WithDefaults<
   SessionRedisOptions,
   typeof SESSION_DEFAULTS.redis
+> {}
+
+/** The `postgres` options with their defaults filled in. */
+export interface ResolvedPostgresOptions extends WithDefaults<
+  SessionPostgresOptions,
+  typeof SESSION_DEFAULTS.postgres
 > {}
 
 /** The `migration` options with their defaults filled in. */
@@ -53,8 +61,10 @@ export interface ResolvedSessionOptions extends WithDefaults<
   /** Cookie name on requests seen as HTTPS, and on plain HTTP when `secure` is `'auto'`. */
   cookieNames: { secure: string; plain: string };
   cookie: ResolvedCookieOptions;
-  /** Absent when sessions live in the in-memory store. */
+  /** Absent unless sessions live in Redis. */
   redis?: ResolvedRedisOptions;
+  /** Absent unless sessions live in PostgreSQL. */
+  postgres?: ResolvedPostgresOptions;
   /** Derived data-encryption keys, newest first; empty when data is stored in plaintext. */
   encryptionKeys: EncryptionKey[];
   migration: ResolvedMigrationOptions;

@@ -24,6 +24,15 @@ export const SESSION_DEFAULTS = {
     revocationReplicas: 0,
   },
   storeTimeout: 2000,
+  // Applied only when `postgres` is given.
+  postgres: {
+    schema: 'public',
+    tablePrefix: 'secure_session_',
+    createTables: true,
+    queryTimeout: 2000,
+    poolSize: 10,
+    sweepInterval: 60_000,
+  },
   maxSessionBytes: 8192,
   migration: { acceptPlaintextRecords: false },
   allowedOrigins: [],

@@ -15,12 +15,14 @@ import {
 import type {
   SessionCookieOptions,
   SessionMigrationOptions,
+  SessionPostgresOptions,
   SessionRedisOptions,
   SessionRoute,
 } from '../session-module-options.interface.js';
 import { CookieOptionsSchema } from './cookie-options.schema.js';
 import { MigrationOptionsSchema } from './migration-options.schema.js';
 import { NestedOptions } from './nested-options.js';
+import { PostgresOptionsSchema } from './postgres-options.schema.js';
 import { RedisOptionsSchema } from './redis-options.schema.js';
 import type { SessionStore } from '../stores/session-store.interface.js';
 
@@ -172,6 +174,17 @@ export class SessionOptionsSchema {
   @ValidateNested()
   @NestedOptions(() => RedisOptionsSchema)
   redis?: SessionRedisOptions;
+
+  /**
+   * PostgreSQL store, shared by every instance of the app: tables created at startup, expired rows
+   * swept, ended sessions announced with LISTEN/NOTIFY (docs/postgres.md). Give at most one of
+   * `store`, `redis` and `postgres`.
+   * @default none (the embedded in-memory store: per process, lost on restart)
+   */
+  @IsOptional()
+  @ValidateNested()
+  @NestedOptions(() => PostgresOptionsSchema)
+  postgres?: SessionPostgresOptions;
 
   /**
    * A store of your own, for a database the module has no built-in store for: any object that

@@ -6,6 +6,7 @@ import type {
   ResolvedRedisOptions,
   ResolvedSessionOptions,
 } from '../options/resolved-session-options.js';
+import { createPostgresSessionStore } from '../postgres/create-postgres-session-store.js';
 import { createRedisClient } from '../redis/create-redis-client.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_STORE } from '../session.constants.js';
@@ -49,6 +50,10 @@ export const sessionStoreProvider: FactoryProvider<Promise<SessionStore>> = {
 async function storeOf(options: ResolvedSessionOptions, logger: Logger): Promise<SessionStore> {
   if (options.store) return options.store;
   if (options.redis) return redisStoreOf(options.redis, options.migration, logger);
+  if (options.postgres) {
+    const legacyTable = options.migration.connectPgSimpleTable;
+    return createPostgresSessionStore(options.postgres, { legacyTable }, logger);
+  }
   if (process.env.NODE_ENV === 'production') {
     logger.warn(
       'Sessions are kept in process memory: they are lost on restart and not shared between ' +

@@ -15,6 +15,12 @@ export interface SampleConfig {
   redisClusterNodes?: string[];
   /** `REDIS_SENTINELS` (comma-separated `host:port`) and `REDIS_SENTINEL_NAME` (default `mymaster`). */
   redisSentinel?: { name: string; sentinels: string[] };
+  /** `DATABASE_URL`: PostgreSQL (`postgres://…`) instead of Redis. */
+  databaseUrl?: string;
+  /** `SESSION_TABLE_PREFIX`: start of the PostgreSQL table names, so several apps can share a schema. */
+  tablePrefix?: string;
+  /** `SESSION_LEGACY_TABLE`: connect-pg-simple table (e.g. `session`) to migrate sessions from. */
+  legacyTable?: string;
   /** `SESSION_REVOCATION_REPLICAS`: replicas that must confirm a logout or revocation (WAIT). */
   revocationReplicas?: number;
   /** Prefix of the sample's Redis keys (`SESSION_KEY_PREFIX`), so several apps can share a Redis. */
@@ -38,9 +44,10 @@ type Env = Record<string, string | undefined>;
 
 /** Reads the sample's configuration; a malformed variable stops startup with a clear message. */
 export function loadSampleConfig(env: Env = process.env): SampleConfig {
-  const topologies = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((n) => env[n]);
+  const stores = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'DATABASE_URL'];
+  const topologies = stores.filter((n) => env[n]);
   if (topologies.length > 1) {
-    throw new Error(`Set only one of ${topologies.join(', ')}: they name different Redis setups`);
+    throw new Error(`Set only one of ${topologies.join(', ')}: they name different stores`);
   }
   const sentinels = list(env.REDIS_SENTINELS);
   const platform = platformOf(env.SAMPLE_PLATFORM);
@@ -61,6 +68,9 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     redisClusterNodes: list(env.REDIS_CLUSTER_NODES),
     redisSentinel: sentinels && { name: env.REDIS_SENTINEL_NAME || 'mymaster', sentinels },
     redisKeyPrefix: env.SESSION_KEY_PREFIX || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    tablePrefix: env.SESSION_TABLE_PREFIX || undefined,
+    legacyTable: env.SESSION_LEGACY_TABLE || undefined,
     revocationReplicas: integer(env, 'SESSION_REVOCATION_REPLICAS'),
     sessionSecrets: list(env.SESSION_SECRET),
     encryptionKeys: list(env.SESSION_ENCRYPTION_KEYS),
