@@ -54,10 +54,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(
   SAMPLE_PLATFORMS.flatMap((platform) =>
-    (['memory', 'redis'] as const).map((store) => [store, platform] as const),
+    (['memory', 'redis', 'postgres'] as const)
+      // PostgreSQL on one platform: what differs there is the store, not the platform.
+      .filter((store) => store !== 'postgres' || platform === 'express')
+      .map((store) => [store, platform] as const),
   ),
 )("the sample's socket.io gateway on the %s store (%s)", (store, platform) => {
-  // Two instances sharing one Redis; on the memory store, one instance plays both.
+  // Two instances sharing one store; on the memory store, one instance plays both.
   let a: SampleUnderTest;
   let b: SampleUnderTest;
   /** An instance with a short idle timeout. */
@@ -69,14 +72,16 @@ describe.each(
     const shared = {
       SAMPLE_PLATFORM: platform,
       REDIS_URL: store === 'redis' ? inject('redisUrl') : undefined,
+      DATABASE_URL: store === 'postgres' ? inject('postgresUrl') : undefined,
       SESSION_SECRET: secret,
       SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
     };
     a = await startSample(shared);
-    b = store === 'redis' ? await startSample(shared) : a;
+    b = store === 'memory' ? a : await startSample(shared);
     brief = await startSample({
       SAMPLE_PLATFORM: platform,
       REDIS_URL: shared.REDIS_URL,
+      DATABASE_URL: shared.DATABASE_URL,
       SESSION_IDLE_TIMEOUT: `${IDLE}`,
     });
     for (const instance of new Set([a, b, brief])) await instance.app.listen(0, '127.0.0.1');
