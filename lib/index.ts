@@ -45,6 +45,7 @@ export type {
   SessionExcludedRoute,
   SessionMigrationOptions,
   SessionModuleOptions,
+  SessionPostgresOptions,
   SessionOptionsFactory,
   SessionRedisClusterOptions,
   SessionRedisOptions,
@@ -52,6 +53,10 @@ export type {
   SessionRoute,
 } from './session-module-options.interface.js';
 export type { SessionRedisClient } from './redis/redis-connection.js';
+export type {
+  SessionPostgresPool,
+  SessionPostgresPoolClient,
+} from './postgres/postgres-pool.js';
 export type { SessionModuleExtras } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
 export { SessionService } from './session.service.js';
@@ -61,4 +66,9 @@ export type {
   SessionInfo,
   SessionListing,
 } from './session-service.interfaces.js';
-export type { SessionStoreKind } from './stores/session-store.interface.js';
+export type {
+  IndexEntry,
+  LegacySessionSource,
+  SessionStore,
+  SessionStoreKind,
+} from './stores/session-store.interface.js';
