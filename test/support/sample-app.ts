@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Response } from 'supertest';
@@ -19,6 +19,8 @@ export interface SampleUnderTest {
   http: ReturnType<typeof request>;
   /** The Redis key prefix this instance writes under (unique per instance). */
   keyPrefix: string;
+  /** The PostgreSQL table prefix it writes under (from the key prefix, unless given). */
+  tablePrefix: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,8 @@ export async function startSample(
   const keyPrefix = env.SESSION_KEY_PREFIX ?? `test-${randomUUID()}:`;
   const config = loadSampleConfig({
     SESSION_KEY_PREFIX: keyPrefix,
+    // On PostgreSQL, tables of its own too: instances given the same key prefix share them.
+    SESSION_TABLE_PREFIX: `t${createHash('sha256').update(keyPrefix).digest('hex').slice(0, 12)}_`,
     ...env,
     SAMPLE_PLATFORM: env.SAMPLE_PLATFORM ?? process.env.SAMPLE_PLATFORM,
   });
@@ -42,7 +46,14 @@ export async function startSample(
   if (config.platform === 'fastify') {
     await (app.getHttpAdapter().getInstance() as { ready(): PromiseLike<unknown> }).ready();
   }
-  return { app, http: request(app.getHttpServer()), keyPrefix, close: () => app.close() };
+  const tablePrefix = config.tablePrefix!;
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    keyPrefix,
+    tablePrefix,
+    close: () => app.close(),
+  };
 }
 
 /** The `name=value` pair of the session cookie a response set, for a `Cookie` header. */
