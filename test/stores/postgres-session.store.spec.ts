@@ -423,7 +423,7 @@ describe('the PostgreSQL store: outages', () => {
       const calls = await Promise.all(Array.from({ length: 10 }, () => timed(store.read(handle))));
       for (const { ms, outcome } of calls) {
         expect(outcome).toBeInstanceOf(SessionStoreUnavailableException);
-        expect(ms).toBeLessThan(QUERY_TIMEOUT + 100);
+        expect(ms).toBeLessThan(QUERY_TIMEOUT);
       }
       expect(await store.isReachable()).toBe(false);
       expect(logs.some((line) => line.startsWith('Session store (PostgreSQL) failed:'))).toBe(true);
@@ -449,7 +449,8 @@ describe('the PostgreSQL store: outages', () => {
     for (const { ms, outcome } of calls) {
       expect(outcome).toBeInstanceOf(SessionStoreUnavailableException);
       expect(ms).toBeGreaterThanOrEqual(QUERY_TIMEOUT - 5);
-      expect(ms).toBeLessThan(QUERY_TIMEOUT + 150);
+      // Slack for a test machine under load: the deadline is a timer on the event loop.
+      expect(ms).toBeLessThan(QUERY_TIMEOUT + 250);
     }
     // The database gave up too (statement_timeout): nothing of the store's is left waiting.
     const observer = await sql(server.url);
@@ -464,11 +465,9 @@ describe('the PostgreSQL store: outages', () => {
       1000,
     );
     await locker.query('ROLLBACK');
-    const after = await Promise.all(Array.from({ length: 4 }, () => timed(store.read(handle))));
-    for (const { ms, outcome } of after) {
-      expect(outcome).toBeInstanceOf(Buffer);
-      expect(ms).toBeLessThan(QUERY_TIMEOUT);
-    }
+    // A pool holding stuck clients would time these out too.
+    const after = await Promise.all(Array.from({ length: 4 }, () => store.read(handle)));
+    expect(after.every((record) => Buffer.isBuffer(record))).toBe(true);
   });
 });
 
