@@ -435,6 +435,22 @@ describe('the PostgreSQL store: outages', () => {
     await eventually(() => resubscribed === 1, 3000);
   });
 
+  it('database down at startup: the app starts, gets 503, and the tables come when it is back', async () => {
+    await server.kill();
+    let store: PostgresSessionStore;
+    try {
+      store = await open(privateOptions());
+      expect(logs.some((line) => line.includes('not reachable at startup'))).toBe(true);
+      await expect(store.read(key())).rejects.toBeInstanceOf(SessionStoreUnavailableException);
+    } finally {
+      await server.start();
+    }
+    await eventually(() => store.isReachable());
+    const handle = key();
+    await eventually(() => store.writeUnlessRevoked(handle, bytes(), LONG).catch(() => false));
+    expect(await store.read(handle)).not.toBeNull();
+  });
+
   it('a slow statement: rejected within queryTimeout, cancelled in the database, the pool not starved', async () => {
     const settings = privateOptions();
     const store = await open(settings);
