@@ -8,6 +8,12 @@ interface Expiring<T> {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+/** A user's index: handle → added-at, in that order; `newest` is the last one's. */
+interface UserIndex {
+  entries: Map<string, number>;
+  newest: number;
+}
+
 /**
  * @internal The embedded store for development, tests and single-process apps, with the same
  * semantics as the Redis store: expiry, tombstones, the per-user index. Expired entries are swept,
@@ -18,7 +24,7 @@ export class MemorySessionStore implements SessionStore {
   readonly kind = 'memory';
   private readonly records = new Map<string, Expiring<Buffer>>();
   private readonly tombstones = new Map<string, Expiring<true>>();
-  private readonly indexes = new Map<string, Expiring<Map<string, number>>>();
+  private readonly indexes = new Map<string, Expiring<UserIndex>>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly ended = new EventEmitter();
 
@@ -62,22 +68,29 @@ export class MemorySessionStore implements SessionStore {
   ): Promise<number> {
     const expiresAt = Date.now() + ttlMs;
     let index = live(this.indexes, userKey);
-    if (!index) this.indexes.set(userKey, (index = { value: new Map(), expiresAt }));
-    // Insertion order is the index's order (by `addedAt`): a handle added again moves to the end.
-    index.value.delete(handle);
-    index.value.set(handle, addedAt);
-    for (const [stale, at] of index.value) {
+    if (!index) {
+      index = { value: { entries: new Map(), newest: -Infinity }, expiresAt };
+      this.indexes.set(userKey, index);
+    }
+    const { value } = index;
+    // Insertion order is the index's order, by `addedAt`: a handle added again moves to its new
+    // place; one added out of order (a clock stepped back) re-sorts the index.
+    value.entries.delete(handle);
+    value.entries.set(handle, addedAt);
+    if (addedAt >= value.newest) value.newest = addedAt;
+    else value.entries = new Map([...value.entries].sort(([, a], [, b]) => a - b));
+    for (const [stale, at] of value.entries) {
       if (at >= staleBefore) break;
-      index.value.delete(stale);
+      value.entries.delete(stale);
     }
     index.expiresAt = Math.max(index.expiresAt, expiresAt);
-    return index.value.size;
+    return value.entries.size;
   }
 
   async indexPage(userKey: string, offset: number, count: number): Promise<IndexEntry[]> {
     const page: IndexEntry[] = [];
     let position = 0;
-    for (const [handle, addedAt] of live(this.indexes, userKey)?.value ?? []) {
+    for (const [handle, addedAt] of live(this.indexes, userKey)?.value.entries ?? []) {
       if (position++ < offset) continue;
       if (page.length === count) break;
       page.push({ handle, addedAt });
@@ -87,7 +100,7 @@ export class MemorySessionStore implements SessionStore {
 
   async indexRemove(userKey: string, handles: readonly string[]): Promise<void> {
     const index = live(this.indexes, userKey);
-    for (const handle of handles) index?.value.delete(handle);
+    for (const handle of handles) index?.value.entries.delete(handle);
   }
 
   async announceEnded(handles: readonly string[]): Promise<void> {

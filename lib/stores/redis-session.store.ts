@@ -137,6 +137,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async indexPage(userKey: string, offset: number, count: number): Promise<IndexEntry[]> {
+    if (count <= 0) return []; // ZRANGE would read a stop of offset - 1 as "to the end"
     const keys = [this.indexKey(userKey)];
     const reply = await this.bounded((signal) =>
       INDEX_PAGE.run(this.connection, keys, [offset, count], signal),

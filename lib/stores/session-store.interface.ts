@@ -52,7 +52,7 @@ export interface SessionStore {
   revoke(handle: string, tombstoneTtlMs: number): Promise<boolean>;
   /**
    * Adds a handle to a user's index (ordered by `addedAt`, epoch ms; a handle added again moves
-   * to its new place), drops the entries added before `staleBefore`, and keeps the index at least
+   * to its new place), drops the entries added before `staleBefore`, and keeps this entry at least
    * `ttlMs`, atomically; resolves how many entries it then holds.
    */
   indexAdd(
@@ -68,7 +68,8 @@ export interface SessionStore {
   /** Tells every instance sharing the store that these sessions ended (for their connections). */
   announceEnded(handles: readonly string[]): Promise<void>;
   /**
-   * Calls `ended` with the handle of every session that ends, on any instance. When the store
+   * Calls `ended` with the handle of every session that ends, on any instance; resolves once the
+   * subscription is in place (or, with the database down, once it is being retried). When the store
    * lost its subscription for a while and has it back, it calls `resubscribed`, so that the
    * module checks again the sessions whose announcements may have been missed.
    */
