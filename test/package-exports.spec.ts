@@ -56,6 +56,15 @@ describe('the built package', () => {
     expect(run(['main.mjs'])).toBe('function function function');
   });
 
+  it('exports the store contract suite as nestjs-secure-session/testing', () => {
+    writeFileSync(
+      join(app, 'contract.mjs'),
+      `import * as t from 'nestjs-secure-session/testing';\nconsole.log(typeof t.describeSessionStoreContract);\n`,
+    );
+    expect(run(['contract.mjs'])).toBe('function');
+    expect(existsSync(join(root, 'dist/lib/testing.d.ts'))).toBe(true);
+  });
+
   it('ships type declarations where its exports map points', () => {
     expect(existsSync(join(root, 'dist/lib/index.d.ts'))).toBe(true);
   });
