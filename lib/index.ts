@@ -1,5 +1,6 @@
 export { InjectSessionOptions } from './decorators/inject-session-options.decorator.js';
 export { Public } from './decorators/public.decorator.js';
+export { RecentLogin } from './decorators/recent-login.decorator.js';
 export { Session } from './decorators/session.decorator.js';
 export {
   SESSION_EVENT_NAMES,
@@ -9,6 +10,8 @@ export {
   type SessionEventMap,
   type SessionEventName,
 } from './events/session-events.js';
+export { CsrfTokenGuard } from './guards/csrf-token.guard.js';
+export { RecentLoginGuard } from './guards/recent-login.guard.js';
 export { RevokedSessionGuard } from './guards/revoked-session.guard.js';
 export { SameOriginGuard } from './guards/same-origin.guard.js';
 export {
@@ -30,6 +33,8 @@ export type {
 export type { SessionRequest } from './session-request.js';
 export {
   CrossSiteRequestException,
+  CsrfTokenException,
+  ReauthenticationRequiredException,
   SessionCookieUndeliverableException,
   SessionOptionsError,
   SessionRequiredException,
@@ -53,10 +58,7 @@ export type {
   SessionRoute,
 } from './session-module-options.interface.js';
 export type { SessionRedisClient } from './redis/redis-connection.js';
-export type {
-  SessionPostgresPool,
-  SessionPostgresPoolClient,
-} from './postgres/postgres-pool.js';
+export type { SessionPostgresPool, SessionPostgresPoolClient } from './postgres/postgres-pool.js';
 export type { SessionModuleExtras } from './session.module-definition.js';
 export { SessionModule } from './session.module.js';
 export { SessionService } from './session.service.js';

@@ -8,6 +8,11 @@ export interface SessionMetadata {
   ip?: string;
   /** User-Agent at login, at most 256 characters. */
   userAgent?: string;
+  /**
+   * When the user last proved who they are (epoch ms): the login, or the latest
+   * `SessionService.reauthenticate()`. Set on every logged-in session.
+   */
+  authenticatedAt?: number;
 }
 
 /**

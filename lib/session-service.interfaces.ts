@@ -5,10 +5,16 @@ export interface SessionInfo {
   id: string;
   createdAt: number;
   lastActivityAt: number;
+  /**
+   * When the user last proved who they are (epoch ms): the login, or the latest
+   * `reauthenticate()`; absent on an anonymous session.
+   */
+  authenticatedAt?: number;
 }
 
 /** One of a user's live sessions, as `list()` returns it. */
 export interface SessionListing extends SessionInfo {
+  authenticatedAt: number;
   /** Client address at login; `null` when unknown. */
   ip: string | null;
   /** User-Agent at login; `null` when unknown. */

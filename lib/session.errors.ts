@@ -108,6 +108,49 @@ export class SessionRequiredException extends UnauthorizedException {
   }
 }
 
+/**
+ * A sensitive action (`@RecentLogin()`) asked of a session whose user proved who they are longer
+ * ago than it allows; answers 403 with `code: 'REAUTHENTICATION_REQUIRED'` (and in GraphQL's
+ * `extensions`): ask for the password again, call `SessionService.reauthenticate()`, retry.
+ */
+export class ReauthenticationRequiredException extends ForbiddenException {
+  /** The code a client switches on, in the body and in GraphQL's `extensions`. */
+  static readonly code = 'REAUTHENTICATION_REQUIRED';
+
+  constructor(readonly maxAge: number) {
+    super({
+      statusCode: 403,
+      error: 'Forbidden',
+      code: ReauthenticationRequiredException.code,
+      message: 'Confirm your password to continue: this action needs a recent sign-in',
+      maxAge,
+    });
+    this.name = 'ReauthenticationRequiredException';
+    withGraphqlStatus(this, ReauthenticationRequiredException.code);
+  }
+}
+
+/**
+ * A state-changing request without the session's CSRF token (`_csrf` field or `x-csrf-token`
+ * header), or with one of another session, of a logged-out one, or from before a login; answers
+ * 403 with `code: 'CSRF_TOKEN_INVALID'`.
+ */
+export class CsrfTokenException extends ForbiddenException {
+  /** The code a client switches on, in the body and in GraphQL's `extensions`. */
+  static readonly code = 'CSRF_TOKEN_INVALID';
+
+  constructor() {
+    super({
+      statusCode: 403,
+      error: 'Forbidden',
+      code: CsrfTokenException.code,
+      message: 'Missing or invalid CSRF token: reload the page and try again',
+    });
+    this.name = 'CsrfTokenException';
+    withGraphqlStatus(this, CsrfTokenException.code);
+  }
+}
+
 /** A session write refused because the session data is over `maxSessionBytes`; answers 413. */
 export class SessionTooLargeException extends PayloadTooLargeException {
   constructor(

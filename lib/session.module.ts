@@ -11,6 +11,8 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { SessionEvents } from './events/session-events.js';
 import { RevokedSessionGuard } from './guards/revoked-session.guard.js';
 import { SameOriginGuard } from './guards/same-origin.guard.js';
+import { CsrfTokenGuard } from './guards/csrf-token.guard.js';
+import { RecentLoginGuard } from './guards/recent-login.guard.js';
 import { IdleTimeoutInterceptor } from './interceptors/idle-timeout.interceptor.js';
 import { sessionEngineProviders } from './engine/session-engine.providers.js';
 import { SessionMount } from './engine/session-mount.js';
@@ -71,6 +73,8 @@ const globalInterceptorProvider: Provider = {
     SessionService,
     RevokedSessionGuard,
     SameOriginGuard,
+    RecentLoginGuard,
+    CsrfTokenGuard,
     IdleTimeoutInterceptor,
     globalGuardProvider,
     globalInterceptorProvider,
@@ -80,6 +84,8 @@ const globalInterceptorProvider: Provider = {
     SessionEvents,
     RevokedSessionGuard,
     SameOriginGuard,
+    RecentLoginGuard,
+    CsrfTokenGuard,
     IdleTimeoutInterceptor,
     RESOLVED_SESSION_OPTIONS,
   ],

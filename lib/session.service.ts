@@ -18,6 +18,8 @@ import { isSameOriginHandshake } from './guards/handshake-origin.js';
 import type { ResolvedSessionOptions } from './options/resolved-session-options.js';
 import type { SessionStore, SessionStoreKind } from './stores/session-store.interface.js';
 import { UserSessionIndex } from './user-session-index.js';
+import { CsrfTokens } from './csrf/csrf-tokens.js';
+import { csrfBindingOf, issueCsrfBinding } from './engine/csrf-binding.js';
 import { nodeRequestOf, type SessionRequest } from './session-request.js';
 
 const HANDLE = /^[\w-]{22}$/;
@@ -35,7 +37,11 @@ export class SessionService {
     private readonly index: UserSessionIndex,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-  ) {}
+  ) {
+    this.csrf = new CsrfTokens(options.secrets);
+  }
+
+  private readonly csrf: CsrfTokens;
 
   /** Which store holds the sessions. */
   get storeKind(): SessionStoreKind {
@@ -84,6 +90,40 @@ export class SessionService {
     await this.engine.save(req);
   }
 
+  /**
+   * Records that the logged-in user just proved who they are again — call it once your app has
+   * checked their password (or second factor) — for `@RecentLogin()`: the session gets a new ID
+   * (the old one is revoked once the new one is stored, as ASVS 7.2.4 asks) and keeps all its data,
+   * its user and its absolute deadline; `authenticatedAt` becomes now. 401 without a logged-in
+   * session; rejects if the store fails, leaving the old session as it was.
+   */
+  async reauthenticate(request: SessionRequest): Promise<void> {
+    const req = nodeRequestOf(request);
+    const session = requireSession(req);
+    if (!session?.meta?.userId) throw new SessionRequiredException();
+    this.engine.regenerate(req, { keep: Object.keys(session), keepLogin: true });
+    this.engine.markAuthenticated(req);
+    await this.engine.save(req);
+  }
+
+  /**
+   * A CSRF token for the request's session, to put in each form (`<input type="hidden"
+   * name="_csrf">`) or send as the `x-csrf-token` header; `CsrfTokenGuard` checks it. Bound to
+   * the session ID and the cookie secret, so it stores nothing (an anonymous visitor gets the
+   * session cookie, nothing written) and is refused for any other session — another user's, a
+   * logged-out one, the one before a login. Masked afresh on every call (BREACH).
+   */
+  csrfToken(request: SessionRequest): string {
+    const req = nodeRequestOf(request);
+    return this.csrf.issue(issueCsrfBinding(req, this.engine.cookies));
+  }
+
+  /** Whether `token` is a CSRF token of the request's session (what `CsrfTokenGuard` checks). */
+  verifyCsrfToken(request: SessionRequest, token: unknown): boolean {
+    const bound = csrfBindingOf(nodeRequestOf(request));
+    return bound !== undefined && this.csrf.verify(bound, token);
+  }
+
   /** Writes the session to the store now. Rejects with 503 if the store fails, 401 if revoked. */
   save(req: SessionRequest): Promise<void> {
     return this.engine.save(nodeRequestOf(req));
@@ -126,11 +166,13 @@ export class SessionService {
     const session = requireSession(req);
     const meta = session?.meta;
     if (!meta) return undefined;
-    return {
+    const info: SessionInfo = {
       id: this.engine.handleOf(req)!,
       createdAt: meta.createdAt,
       lastActivityAt: meta.lastActivityAt,
     };
+    if (meta.authenticatedAt !== undefined) info.authenticatedAt = meta.authenticatedAt;
+    return info;
   }
 
   /**

@@ -22,6 +22,7 @@ const MAX_REVOKE_ROUNDS = 1000;
 export interface IndexedSession {
   createdAt: number;
   lastActivityAt: number;
+  authenticatedAt: number;
   ip: string | null;
   userAgent: string | null;
 }
@@ -85,7 +86,8 @@ export class UserSessionIndex {
         const meta = metadata[i];
         if (meta?.userId === userId && this.lifetime.expiredBy(meta, now) === undefined) {
           const { createdAt, lastActivityAt, ip = null, userAgent = null } = meta;
-          live.set(handle, { createdAt, lastActivityAt, ip, userAgent });
+          const authenticatedAt = meta.authenticatedAt ?? createdAt;
+          live.set(handle, { createdAt, lastActivityAt, authenticatedAt, ip, userAgent });
         } else if (meta || addedAt < now - LOGIN_GRACE_MS) {
           // A login indexes its session just before storing it: a fresh entry without a record
           // yet is a login in progress, not a dead session.

@@ -32,6 +32,11 @@ export class ResponseCookies {
     policy.put(context.res, context.cookieName, value);
   }
 
+  /** Whether a new session's cookie can reach the browser over this request (Secure over HTTP). */
+  deliverable(context: SessionContext): boolean {
+    return this.policy.deliverable(context.secure);
+  }
+
   /** Takes back a cookie put on the response for a change that failed. */
   unsend(context: SessionContext, previous: SessionContext['cookie']): void {
     context.cookie = previous;

@@ -25,6 +25,11 @@ export interface SessionContext {
   failedLogout?: unknown;
   /** The session the request loaded, followed while in flight (see RequestsInFlight). */
   flight?: FollowedRequest;
+  /**
+   * The ID the request's cookie carried that the store never held (an anonymous session's, never
+   * written): what its CSRF tokens are bound to.
+   */
+  unstoredId?: string;
   /** The `Set-Cookie` the response carries: the session's ID, or a cleared cookie. */
   cookie?: 'issue' | 'clear';
   /** The response, until its headers leave. */

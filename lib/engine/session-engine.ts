@@ -85,6 +85,7 @@ export class SessionEngine implements SessionOperations {
       );
       if (!('stored' in found)) {
         context.expired = found.expired;
+        context.unstoredId = found.unstored;
         context.cookie = 'clear';
         return this.startAnonymous(req, context);
       }
@@ -144,8 +145,15 @@ export class SessionEngine implements SessionOperations {
   bindLogin(req: IncomingMessage, session: RequestSessionObject, userId: string): void {
     const now = Date.now();
     const state = RequestSessionObject.stateOf(session);
-    state.meta = { createdAt: now, lastActivityAt: now, ...this.writer.clientOf(req), userId };
+    const client = this.writer.clientOf(req);
+    state.meta = { createdAt: now, lastActivityAt: now, ...client, userId, authenticatedAt: now };
     state.login = 'created';
+  }
+
+  /** Marks the request's (regenerated, not yet stored) login as proven again now. */
+  markAuthenticated(req: IncomingMessage): void {
+    const { meta } = RequestSessionObject.stateOf(requireSessionObject(req));
+    if (meta) meta.authenticatedAt = Date.now();
   }
 
   /** Writes the request's session now; on failure the request keeps the session it had before. */

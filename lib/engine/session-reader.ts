@@ -5,7 +5,7 @@ import type { SessionData, SessionMetadata, SessionSnapshot } from '../session-d
 import { errorMessage } from '../session.errors.js';
 import { sessionHandle } from '../session-handle.js';
 import type { StoredSession } from '../stores/session-record.codec.js';
-import type { LoadedRecord } from '../stores/session-records.js';
+import type { LoadedRecord, MissingReason } from '../stores/session-records.js';
 import { platformRequest, type HandshakeInspector } from './handshake-requests.js';
 import type { SessionEngineParts } from './session-engine.js';
 import type { SessionWriter } from './session-writer.js';
@@ -119,23 +119,27 @@ export class SessionReader implements HandshakeInspector {
 
   /**
    * The first of a cookie's session IDs (several when cookies of its name were planted beside the
-   * real one) that names a live session, or none — then why the first has none, if it expired.
-   * `beforeRead` sees each handle before its read (a request follows it while in flight).
+   * real one) that names a live session, or none — then why the first has none, if it expired,
+   * and the first ID the store never held (neither stored nor revoked: an anonymous session's
+   * cookie, to which its CSRF tokens are bound). `beforeRead` sees each handle before its read
+   * (a request follows it while in flight).
    */
   async firstLive(
     req: IncomingMessage,
     sessionIds: readonly string[],
     beforeRead?: (handle: string) => void,
-  ): Promise<LiveSession | { expired?: ExpiryReason }> {
+  ): Promise<LiveSession | { expired?: ExpiryReason; unstored?: string }> {
     let firstExpired: ExpiryReason | undefined;
+    let unstored: string | undefined;
     for (const [i, sessionId] of sessionIds.entries()) {
       const handle = sessionHandle(sessionId);
       beforeRead?.(handle);
-      const { stored, expired } = await this.resolve(req, sessionId, handle);
+      const { stored, expired, missing } = await this.resolve(req, sessionId, handle);
       if (stored) return { sessionId, handle, stored };
       if (i === 0) firstExpired = expired;
+      if (missing === 'unknown') unstored ??= sessionId;
     }
-    return { expired: firstExpired };
+    return { expired: firstExpired, unstored };
   }
 
   /**
@@ -146,7 +150,7 @@ export class SessionReader implements HandshakeInspector {
     req: IncomingMessage,
     sessionId: string,
     handle: string,
-  ): Promise<{ stored?: StoredSession; expired?: ExpiryReason }> {
+  ): Promise<{ stored?: StoredSession; expired?: ExpiryReason; missing?: MissingReason }> {
     const { records, lifetime, events, migration, transport } = this.parts;
     let loaded: LoadedRecord = await records.load(handle);
     if ('missing' in loaded && loaded.missing === 'unknown' && migration) {
@@ -158,7 +162,7 @@ export class SessionReader implements HandshakeInspector {
     }
     if ('missing' in loaded) {
       events.emit('rejected', { handle, reason: loaded.missing, ip: transport.clientIp(req) });
-      return {};
+      return { missing: loaded.missing };
     }
     const { meta } = loaded.session;
     const expired = lifetime.expiredBy(meta, Date.now());

@@ -149,7 +149,14 @@ export class SessionWriter {
     }
     if (passportUser !== undefined) {
       state.login = 'created';
-      return { createdAt: now, lastActivityAt: now, ...this.clientOf(req), userId: passportUser };
+      const client = this.clientOf(req);
+      return {
+        createdAt: now,
+        lastActivityAt: now,
+        ...client,
+        userId: passportUser,
+        authenticatedAt: now,
+      };
     }
     if (state.storedData !== undefined && this.parts.lifetime.renewalDue(meta, now)) {
       return { ...meta, lastActivityAt: now };

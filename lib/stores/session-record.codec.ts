@@ -27,8 +27,8 @@ export interface StoredSession {
 export type Decoded<T> = { value: T } | { failure: 'undecryptable' | 'malformed' };
 
 /**
- * @internal Serializes sessions compactly — `[[createdAt, lastActivityAt, userId, ip, userAgent],
- * data]` as JSON bytes, AES-256-GCM-encrypted when keys are configured, with the session handle as
+ * @internal Serializes sessions compactly — `[[createdAt, lastActivityAt, userId, ip, userAgent
+ * (, authenticatedAt)], data]` as JSON bytes, AES-256-GCM-encrypted when keys are configured, with the session handle as
  * additional data — and reads them back safely: prototype-polluting keys dropped, anything
  * unreadable reported instead of thrown.
  */
@@ -60,12 +60,15 @@ export class SessionRecordCodec {
       return { failure: 'malformed' };
     }
     const [stamps, data] = parsed as [unknown[], Record<string, unknown>];
-    const [createdAt, lastActivityAt, userId, ip, userAgent] = stamps;
+    const [createdAt, lastActivityAt, userId, ip, userAgent, authenticatedAt] = stamps;
     if (typeof createdAt !== 'number' || typeof lastActivityAt !== 'number') {
       return { failure: 'malformed' };
     }
     const meta: SessionMetadata = { createdAt, lastActivityAt };
-    if (typeof userId === 'string') meta.userId = userId;
+    if (typeof userId === 'string') {
+      meta.userId = userId;
+      meta.authenticatedAt = typeof authenticatedAt === 'number' ? authenticatedAt : createdAt;
+    }
     if (typeof ip === 'string') meta.ip = ip;
     if (typeof userAgent === 'string') meta.userAgent = userAgent;
     // The record is `[<stamps>,<data>]` as JSON.stringify wrote it, and re-serializing the few
@@ -84,8 +87,13 @@ export class SessionRecordCodec {
   }
 }
 
-function metaJson({ createdAt, lastActivityAt, userId, ip, userAgent }: SessionMetadata): string {
-  return JSON.stringify([createdAt, lastActivityAt, userId ?? null, ip ?? null, userAgent ?? null]);
+// A login authenticates when it creates the session: its time is stored only once a
+// re-authentication makes it differ, so most records keep five stamps.
+function metaJson(meta: SessionMetadata): string {
+  const { createdAt, lastActivityAt, userId, ip, userAgent, authenticatedAt } = meta;
+  const stamps = [createdAt, lastActivityAt, userId ?? null, ip ?? null, userAgent ?? null];
+  if (authenticatedAt !== undefined && authenticatedAt !== createdAt) stamps.push(authenticatedAt);
+  return JSON.stringify(stamps);
 }
 
 // A reviver makes JSON.parse several times slower, so it only runs when a polluting key may be

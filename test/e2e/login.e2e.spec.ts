@@ -76,7 +76,15 @@ describe.each(['memory', 'redis'] as const)('login on the sample (%s store)', (k
     const res = await sample.http.get('/auth/sessions').set('Cookie', cookie).expect(200);
     for (const entry of res.body as Record<string, unknown>[]) {
       expect(Object.keys(entry).sort()).toEqual(
-        ['createdAt', 'current', 'id', 'ip', 'lastActivityAt', 'userAgent'].sort(),
+        [
+          'authenticatedAt',
+          'createdAt',
+          'current',
+          'id',
+          'ip',
+          'lastActivityAt',
+          'userAgent',
+        ].sort(),
       );
     }
     const current = (res.body as { current: boolean; userAgent: unknown }[]).find(
