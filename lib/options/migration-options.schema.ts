@@ -1,5 +1,15 @@
 import { IsBoolean, IsOptional, Matches, ValidateBy } from 'class-validator';
 
+// How to find the user of a legacy session: a function, checked for each migration source.
+const IsUserIdFunction = () =>
+  ValidateBy({
+    name: 'isFunction',
+    validator: {
+      validate: (value: unknown) => typeof value === 'function',
+      defaultMessage: () => 'must be a function of the legacy session returning the user ID',
+    },
+  });
+
 /**
  * The options under `migration`, for moving sessions from another setup without logging anyone
  * out: each declared, documented and validated here once. The package types `migration` with
@@ -24,13 +34,7 @@ export class MigrationOptionsSchema {
    * @default none (migrated sessions keep their data but are anonymous)
    */
   @IsOptional()
-  @ValidateBy({
-    name: 'isFunction',
-    validator: {
-      validate: (value: unknown) => typeof value === 'function',
-      defaultMessage: () => 'must be a function of the legacy session returning the user ID',
-    },
-  })
+  @IsUserIdFunction()
   connectRedisUserId?: (legacySession: Record<string, any>) => string | number | undefined;
 
   /**
@@ -52,13 +56,7 @@ export class MigrationOptionsSchema {
    * @default none (migrated sessions keep their data but are anonymous)
    */
   @IsOptional()
-  @ValidateBy({
-    name: 'isFunction',
-    validator: {
-      validate: (value: unknown) => typeof value === 'function',
-      defaultMessage: () => 'must be a function of the legacy session returning the user ID',
-    },
-  })
+  @IsUserIdFunction()
   connectPgSimpleUserId?: (legacySession: Record<string, any>) => string | number | undefined;
 
   /**
