@@ -16,12 +16,11 @@ import {
   APP_CPU,
   CommandCounter,
   SIDE_CPU,
-  load,
+  interleaved,
   login,
-  median,
+  medians,
   startApp,
   stopApp,
-  type LoadResult,
 } from './harness.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -69,30 +68,14 @@ const running = [];
 for (const setup of setups) {
   const app = await startApp(setup.kind, setup.env);
   const cookie = setup.kind === 'ceiling' ? '' : await login(app);
-  running.push({ ...setup, app, cookie, results: [] as LoadResult[] });
+  running.push({ ...setup, app, cookie });
 }
-for (let round = 0; round < ROUNDS; round++) {
-  const order = [
-    ...running.slice(round % running.length),
-    ...running.slice(0, round % running.length),
-  ];
-  for (const setup of order) {
-    await load(setup.app, setup.cookie, 3, CONNECTIONS, setup.commands); // warm-up
-    setup.results.push(await load(setup.app, setup.cookie, DURATION, CONNECTIONS, setup.commands));
-    console.log(`round ${round + 1} ${setup.label}: ${setup.results.at(-1)!.rps.toFixed(0)} req/s`);
-  }
-}
+const windows = await interleaved(running, ROUNDS, DURATION, CONNECTIONS);
 await Promise.all(running.map((setup) => stopApp(setup.app)));
 await Promise.all([singleAdmin, ...primaries].map((client) => client.close()));
 await Promise.all([single.stop(), cluster.stop()]);
 
-const summary = running.map((setup) => ({
-  label: setup.label,
-  rps: median(setup.results.map((r) => r.rps)),
-  p50: median(setup.results.map((r) => r.p50)),
-  p99: median(setup.results.map((r) => r.p99)),
-  commands: median(setup.results.map((r) => r.commandsPerRequest)),
-}));
+const summary = running.map((setup, i) => ({ label: setup.label, ...medians(windows[i]!) }));
 const ceiling = summary[0]!;
 const report = [
   `# Benchmark on a Redis Cluster — ${new Date().toISOString()}`,

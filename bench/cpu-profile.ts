@@ -1,7 +1,7 @@
 /**
  * Summarises a V8 CPU profile (the `.cpuprofile` JSON that `node --cpu-prof` and the inspector's
  * Profiler write) of a bench app under load: self time by group (this module's code, the bench
- * app, Fastify, Nest, rxjs, the Redis client, Node's internals, V8), the top functions by self
+ * app, Fastify, Nest, rxjs, the Redis and PostgreSQL clients, Node's internals, V8), the top functions by self
  * time, and the time spent with one of this module's frames on the stack — each also in
  * microseconds per request served while the profile ran.
  */
@@ -51,6 +51,9 @@ const FASTIFY_PACKAGES = new Set([
   'ipaddr.js',
 ]);
 
+// node-postgres and the packages it is made of.
+const POSTGRES_CLIENT = /^(pg|pg-[a-z0-9-]+|pgpass|postgres-[a-z]+|split2)$/;
+
 /** The package a file of node_modules belongs to (`@scope/name` or `name`). */
 function packageOf(url: string): string | undefined {
   const at = url.lastIndexOf('/node_modules/');
@@ -75,6 +78,7 @@ export function groupOf({ functionName, url }: CallFrame): string {
       return 'Fastify and its dependencies';
     if (pkg === 'redis' || pkg.startsWith('@redis/') || pkg === 'cluster-key-slot')
       return 'Redis client (node-redis)';
+    if (POSTGRES_CLIENT.test(pkg)) return 'PostgreSQL client (node-postgres)';
     if (pkg === 'path-to-regexp') return "this module's dependency path-to-regexp";
     return `other packages (${pkg})`;
   }

@@ -18,25 +18,24 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { createClient, type RedisClientType } from 'redis';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { BENCH_APP, MODULE, summariseProfile, type CpuProfile } from './cpu-profile.js';
+import { BENCH_APP, MODULE, summariseProfile } from './cpu-profile.js';
 import {
   APP_CPU,
   CommandCounter,
   SIDE_CPU,
-  load,
+  interleaved,
   login,
-  median,
+  medians,
   startApp as startBenchApp,
   stopApp,
   type AppKind,
   type LoadResult,
-  type RunningApp,
 } from './harness.js';
+import { profiledLoad } from './profiled-load.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
@@ -86,64 +85,32 @@ const started = Date.now();
 const loadBefore = loadavg()[0]!;
 
 // 1. Throughput and latency, interleaved.
-const results = new Map<AppKind, LoadResult[]>(APPS.map((kind) => [kind, []]));
 const running = await Promise.all(APPS.map((kind) => startBenchApp(kind, env)));
-const cookies = new Map(
-  await Promise.all(
-    running.map(
-      async (app) => [app.kind, app.kind.endsWith('ceiling') ? '' : await login(app)] as const,
-    ),
-  ),
+const contenders = await Promise.all(
+  running.map(async (app) => ({
+    app,
+    cookie: app.kind.endsWith('ceiling') ? '' : await login(app),
+    commands: redisCommands,
+  })),
 );
-for (let round = 0; round < ROUNDS; round++) {
-  const order = [
-    ...running.slice(round % running.length),
-    ...running.slice(0, round % running.length),
-  ];
-  for (const app of order) {
-    await load(app, cookies.get(app.kind)!, 3, CONNECTIONS, redisCommands); // warm-up
-    results
-      .get(app.kind)!
-      .push(await load(app, cookies.get(app.kind)!, DURATION, CONNECTIONS, redisCommands));
-    console.log(
-      `round ${round + 1} ${app.kind}: ${results.get(app.kind)!.at(-1)!.rps.toFixed(0)} req/s`,
-    );
-  }
-}
+const windows = await interleaved(contenders, ROUNDS, DURATION, CONNECTIONS);
+const results = new Map<AppKind, LoadResult[]>(APPS.map((kind, i) => [kind, windows[i]!]));
 await Promise.all(running.map(stopApp));
 
 // 2. Where a read's time goes: a CPU profile over one load window, after a warm-up.
-const profileDir = mkdtempSync(join(tmpdir(), 'bench-fastify-profile-'));
-const printed = (app: RunningApp, line: string) =>
-  new Promise<void>((resolve) => {
-    const listener = (chunk: Buffer) => {
-      if (!chunk.toString().includes(line)) return;
-      app.process.stdout!.off('data', listener);
-      resolve();
-    };
-    app.process.stdout!.on('data', listener);
-  });
 async function profiled(kind: App, own: string) {
-  const file = join(profileDir, `${kind}.cpuprofile`);
-  const app = await startBenchApp(kind, { ...env, BENCH_CPU_PROFILE: file });
-  const cookie = await login(app);
-  await load(app, cookie, 3, CONNECTIONS, redisCommands); // warm-up
-  const profiling = printed(app, 'PROFILING');
-  app.process.kill('SIGUSR2');
-  await profiling;
-  const result = await load(app, cookie, PROFILE_SECONDS, CONNECTIONS, redisCommands);
-  const written = printed(app, 'PROFILED');
-  app.process.kill('SIGUSR2');
-  await written;
-  await stopApp(app);
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const { result, profile } = await profiledLoad(kind, {
+    env,
+    seconds: PROFILE_SECONDS,
+    connections: CONNECTIONS,
+    commands: redisCommands,
+  });
   return { result, summary: summariseProfile(LABELS[kind], profile, result.requests, own) };
 }
 const profiles = [
   await profiled('this-fastify', MODULE),
   await profiled('fastify-secure-floor', BENCH_APP),
 ];
-rmSync(profileDir, { recursive: true, force: true });
 
 await admin.close();
 await redis.stop();
@@ -151,17 +118,7 @@ const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const loadAfter = loadavg()[0]!;
 
 // 3. The report.
-const summary = new Map(
-  [...results].map(([kind, rounds]) => [
-    kind,
-    {
-      rps: median(rounds.map((r) => r.rps)),
-      p50: median(rounds.map((r) => r.p50)),
-      p99: median(rounds.map((r) => r.p99)),
-      commands: median(rounds.map((r) => r.commandsPerRequest)),
-    },
-  ]),
-);
+const summary = new Map(APPS.map((kind, i) => [kind, medians(windows[i]!)]));
 const of = (kind: App) => summary.get(kind)!;
 const ours = of('this-fastify');
 const floor = of('fastify-secure-floor');

@@ -1,6 +1,6 @@
 /**
  * What the benchmark scripts share: starting a benchmark app pinned to its core, logging in,
- * counting Redis commands, and an autocannon load against `GET /auth/me`.
+ * counting Redis commands, and an autocannon load against `GET /auth/me`, interleaved over apps.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -23,7 +23,9 @@ export type AppKind =
   | 'fastify-secure-floor'
   | 'fastify-session'
   | 'fastify-secure-session'
-  | 'this-fastify';
+  | 'this-fastify'
+  | 'this-postgres'
+  | 'connect-pg-simple';
 
 const run = promisify(execFile);
 export const pinned = (cpu: string | undefined, command: string[]) =>
@@ -68,6 +70,10 @@ export async function stopApp(app: RunningApp): Promise<void> {
   await exited;
 }
 
+/** A browser's User-Agent, which a session keeps: its size counts in a session's bytes. */
+export const BROWSER_USER_AGENT =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
 const cookieOf = (res: Response) => res.headers.getSetCookie()[0]?.split(';')[0] ?? '';
 
 /** Logs in (the sample as alice; the other apps as `user`) and returns the session cookie. */
@@ -88,6 +94,48 @@ export async function login(app: RunningApp, user = '1', userAgent = 'bench'): P
   // express-session writes the session before it ends the body, not before the headers.
   await res.arrayBuffer();
   return cookieOf(res);
+}
+
+/**
+ * Logs in `count` times, `concurrency` at a time, each from a fresh client; `user(i)` names the
+ * i-th login's user. Resolves the cookies in the order of `i`.
+ */
+export async function loginMany(
+  app: RunningApp,
+  count: number,
+  user: (i: number) => string,
+  userAgent?: string,
+  concurrency = 32,
+): Promise<string[]> {
+  const cookies: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        cookies[i] = await login(app, user(i), userAgent);
+      }
+    }),
+  );
+  return cookies;
+}
+
+/** Sends each cookie to `GET /auth/me`, 32 at a time; resolves the statuses (0: no answer). */
+export async function statusesOf(app: RunningApp, cookies: string[]): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < cookies.length) {
+        const res = await fetch(`${app.base}/auth/me`, {
+          headers: { cookie: cookies[next++]! },
+          signal: AbortSignal.timeout(60_000),
+        }).catch(() => undefined);
+        statuses.push((await res?.arrayBuffer().catch(() => undefined)) ? res!.status : 0);
+      }
+    }),
+  );
+  return statuses;
 }
 
 /** Commands the app ran on Redis, summed over every server given (each primary of a cluster). */
@@ -165,5 +213,48 @@ export async function load(
     p99: result.latency.p99,
     commandsPerRequest: calls / result.requests.total,
     requests: result.requests.total,
+  };
+}
+
+/** An app under interleaved load: the cookie it is read with, and its Redis's command counter. */
+export interface Contender {
+  app: RunningApp;
+  cookie: string;
+  commands: CommandCounter;
+  /** In the progress lines; the app's kind when not given. */
+  label?: string;
+}
+
+/**
+ * Loads each app in turn for `rounds` rounds, each round starting one app further on, so that no
+ * app always runs right after the same one; 3 s of warm-up before each window. Resolves each
+ * app's windows, in the order the apps were given.
+ */
+export async function interleaved(
+  contenders: Contender[],
+  rounds: number,
+  seconds: number,
+  connections: number,
+): Promise<LoadResult[][]> {
+  const results = contenders.map((): LoadResult[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (k + round) % contenders.length;
+      const { app, cookie, commands, label = app.kind } = contenders[i]!;
+      await load(app, cookie, 3, connections, commands); // warm-up
+      results[i]!.push(await load(app, cookie, seconds, connections, commands));
+      console.log(`round ${round + 1} ${label}: ${results[i]!.at(-1)!.rps.toFixed(0)} req/s`);
+    }
+  }
+  return results;
+}
+
+/** The medians of an app's windows. */
+export function medians(windows: LoadResult[]) {
+  return {
+    rps: median(windows.map((r) => r.rps)),
+    p50: median(windows.map((r) => r.p50)),
+    p99: median(windows.map((r) => r.p99)),
+    commands: median(windows.map((r) => r.commandsPerRequest)),
   };
 }

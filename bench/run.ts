@@ -16,15 +16,17 @@ import { createClient, type RedisClientType } from 'redis';
 import { startRedisServer } from '../test/support/redis-server.js';
 import {
   APP_CPU,
+  BROWSER_USER_AGENT,
   CommandCounter,
   SIDE_CPU,
-  load,
+  interleaved,
   login,
+  loginMany,
   median,
+  medians,
   startApp as startBenchApp,
   stopApp,
   type AppKind,
-  type LoadResult,
 } from './harness.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -77,14 +79,7 @@ async function bytesPerSession(kind: AppKind): Promise<number> {
   await admin.flushAll();
   const app = await startApp(kind);
   const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
-  const agent =
-    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < SESSIONS) await login(app, String(next++), agent);
-    }),
-  );
+  await loginMany(app, SESSIONS, String, BROWSER_USER_AGENT);
   const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
   await stopApp(app);
   return (after - before) / SESSIONS;
@@ -153,28 +148,15 @@ async function loginCost(kind: AppKind) {
 }
 
 // 1. Throughput and latency, interleaved.
-const results = new Map<AppKind, LoadResult[]>(APPS.map((kind) => [kind, []]));
 const running = await Promise.all(APPS.map((kind) => startApp(kind)));
-const cookies = new Map(
-  await Promise.all(
-    running.map(async (app) => [app.kind, app.kind === 'ceiling' ? '' : await login(app)] as const),
-  ),
+const contenders = await Promise.all(
+  running.map(async (app) => ({
+    app,
+    cookie: app.kind === 'ceiling' ? '' : await login(app),
+    commands: redisCommands,
+  })),
 );
-for (let round = 0; round < ROUNDS; round++) {
-  const order = [
-    ...running.slice(round % running.length),
-    ...running.slice(0, round % running.length),
-  ];
-  for (const app of order) {
-    await load(app, cookies.get(app.kind)!, 3, CONNECTIONS, redisCommands); // warm-up
-    results
-      .get(app.kind)!
-      .push(await load(app, cookies.get(app.kind)!, DURATION, CONNECTIONS, redisCommands));
-    console.log(
-      `round ${round + 1} ${app.kind}: ${results.get(app.kind)!.at(-1)!.rps.toFixed(0)} req/s`,
-    );
-  }
-}
+const windows = await interleaved(contenders, ROUNDS, DURATION, CONNECTIONS);
 await Promise.all(running.map(stopApp));
 
 // 2. Memory per session, and the cost of per-user operations beside many other sessions.
@@ -198,17 +180,7 @@ await admin.close();
 await redis.stop();
 
 // 3. The report.
-const summary = new Map(
-  [...results].map(([kind, rounds]) => [
-    kind,
-    {
-      rps: median(rounds.map((r) => r.rps)),
-      p50: median(rounds.map((r) => r.p50)),
-      p99: median(rounds.map((r) => r.p99)),
-      commands: median(rounds.map((r) => r.commandsPerRequest)),
-    },
-  ]),
-);
+const summary = new Map(APPS.map((kind, i) => [kind, medians(windows[i]!)]));
 const ceiling = summary.get('ceiling')!;
 const floor = summary.get('secure-floor')!;
 const nestjsSession = summary.get('nestjs-session')!;

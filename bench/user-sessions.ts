@@ -27,6 +27,7 @@ import {
   median,
   pinned,
   startApp,
+  statusesOf,
   stopApp,
   type RunningApp,
 } from './harness.js';
@@ -138,24 +139,6 @@ async function during(
   const operationEndedAt = performance.now();
   const result = await window;
   return { ...result, overrun: Math.max(0, operationEndedAt - endedAt!) };
-}
-
-/** Sends each cookie to `GET /auth/me`, `CONCURRENCY` at a time; resolves the statuses. */
-async function statusesOf(app: RunningApp, cookies: string[]): Promise<number[]> {
-  const statuses: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < cookies.length) {
-        const res = await fetch(`${app.base}/auth/me`, {
-          headers: { cookie: cookies[next++]! },
-          signal: AbortSignal.timeout(OPERATION_TIMEOUT_MS),
-        }).catch(() => undefined);
-        statuses.push((await res?.arrayBuffer().catch(() => undefined)) ? res!.status : 0);
-      }
-    }),
-  );
-  return statuses;
 }
 
 async function measure(store: 'redis' | 'memory') {

@@ -31,9 +31,19 @@ import type { Observable } from 'rxjs';
  * last activity in the session on each request.
  */
 
-type BenchRequest = Request & {
+/** A request through express-session, with what the baselines keep in the session. */
+export type BenchRequest = Request & {
   session: session.Session & { benchUser?: { id: string }; lastActivity?: number };
 };
+
+/** The baselines' login: a new session ID (express-session's `regenerate`), then the user. */
+export async function regenerateWithUser(req: BenchRequest, id: string) {
+  await new Promise<void>((resolve, reject) =>
+    req.session.regenerate((err) => (err ? reject(err) : resolve())),
+  );
+  req.session.benchUser = { id };
+  return { user: req.session.benchUser };
+}
 
 export const REDIS_CLIENT = 'BENCH:REDIS';
 
@@ -63,12 +73,8 @@ class LastActivityInterceptor implements NestInterceptor {
 class BaselineController {
   @Post('login/:id')
   @HttpCode(200)
-  async login(@Req() req: BenchRequest, @Param('id') id: string) {
-    await new Promise<void>((resolve, reject) =>
-      req.session.regenerate((err) => (err ? reject(err) : resolve())),
-    );
-    req.session.benchUser = { id };
-    return { user: req.session.benchUser };
+  login(@Req() req: BenchRequest, @Param('id') id: string) {
+    return regenerateWithUser(req, id);
   }
 
   @Get('auth/me')
@@ -79,13 +85,13 @@ class BaselineController {
   }
 }
 
-/** express-session options both baselines share. */
+/** express-session options the baselines share, on their store (connect-redis, connect-pg-simple). */
 export function baselineSessionOptions(
-  client: RedisClientType,
+  store: session.Store,
   secret: string,
 ): session.SessionOptions {
   return {
-    store: new RedisStore({ client }),
+    store,
     secret,
     resave: false,
     saveUninitialized: false,
@@ -116,7 +122,7 @@ export class NestjsSessionSetupModule {
       // hence the cast: this is how it installs in a NestJS 12 app.
       imports: [
         NestjsSessionModule.forRoot({
-          session: baselineSessionOptions(client, secret),
+          session: baselineSessionOptions(new RedisStore({ client }), secret),
         }) as unknown as DynamicModule,
       ],
       controllers: [BaselineController],

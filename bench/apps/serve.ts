@@ -7,13 +7,15 @@
  * in-memory store). On Fastify (bench/fastify.ts): fastify-ceiling (the ceiling's module) |
  * fastify-secure-floor (the same per-read work in a Fastify hook) | fastify-session
  * (@fastify/session + connect-redis) | fastify-secure-session (stateless) | this-fastify (this-bench
- * on Fastify).
+ * on Fastify). On PostgreSQL (bench/postgres.ts): this-postgres (this-bench on PostgreSQL) |
+ * connect-pg-simple (express-session + connect-pg-simple); both on DATABASE_URL with a pool of
+ * PG_POOL_SIZE connections.
  *
  * With BENCH_CPU_PROFILE=<file>, SIGUSR2 starts V8's CPU profiler (what `node --cpu-prof` runs)
  * and prints `PROFILING`; the next SIGUSR2 writes the profile to the file and prints `PROFILED` —
  * so a profile covers a load window only, not the app's start.
  *
- *   node dist-bench/bench/apps/serve.js <app>     env: REDIS_URL, SESSION_SECRET, SESSION_ENCRYPTION_KEYS, BENCH_CPU_PROFILE
+ *   node dist-bench/bench/apps/serve.js <app>     env: REDIS_URL, DATABASE_URL, PG_POOL_SIZE, SESSION_SECRET, SESSION_ENCRYPTION_KEYS, BENCH_CPU_PROFILE
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -24,8 +26,11 @@ import fastifySession from '@fastify/session';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RedisStore } from 'connect-redis';
 import session from 'express-session';
+import pg from 'pg';
 import { createClient, type RedisClientType } from 'redis';
+import type { SessionModuleOptions } from '../../lib/index.js';
 import { loadSampleConfig } from '../../sample/config/sample-config.js';
 import { createSampleApp } from '../../sample/create-sample-app.js';
 import {
@@ -35,6 +40,7 @@ import {
   NestjsSessionSetupModule,
   UsualSetupModule,
 } from './baseline-apps.js';
+import { ConnectPgSimpleModule, connectPgSimpleOptions } from './connect-pg-simple.module.js';
 import {
   ExpressSessionFloorModule,
   expressSessionFloorOptions,
@@ -53,6 +59,8 @@ const kind = process.argv[2];
 const redisUrl = process.env.REDIS_URL!;
 const secret = process.env.SESSION_SECRET!;
 const encryptionKeys = process.env.SESSION_ENCRYPTION_KEYS?.split(',');
+const databaseUrl = process.env.DATABASE_URL!;
+const poolSize = Number(process.env.PG_POOL_SIZE ?? 10);
 
 async function redisClient(): Promise<RedisClientType> {
   const client = createClient({ url: redisUrl }) as RedisClientType;
@@ -67,13 +75,10 @@ const onFastify = (module: object) =>
     logger: ['error'],
   });
 
-const benchModuleOptions = () =>
-  LoginBenchModule.forRoot({
-    secret,
-    cookie: { secure: false },
-    ...(redisUrl ? { redis: { url: redisUrl } } : {}),
-    encryptionKeys,
-  });
+const benchModuleOptions = (store: Pick<SessionModuleOptions, 'redis' | 'postgres'>) =>
+  LoginBenchModule.forRoot({ secret, cookie: { secure: false }, ...store, encryptionKeys });
+// Without REDIS_URL, on the in-memory store.
+const benchModule = () => benchModuleOptions(redisUrl ? { redis: { url: redisUrl } } : {});
 
 async function create(): Promise<INestApplication> {
   const logger = ['error'] as ['error'];
@@ -83,7 +88,7 @@ async function create(): Promise<INestApplication> {
     case 'usual': {
       const client = await redisClient();
       const app = await NestFactory.create(UsualSetupModule.forRoot(client), { logger });
-      app.use(session(baselineSessionOptions(client, secret)));
+      app.use(session(baselineSessionOptions(new RedisStore({ client }), secret)));
       return app;
     }
     case 'express-session': {
@@ -105,7 +110,17 @@ async function create(): Promise<INestApplication> {
     case 'this':
       return createSampleApp(loadSampleConfig(process.env), { quiet: true });
     case 'this-bench':
-      return NestFactory.create(benchModuleOptions(), { logger });
+      return NestFactory.create(benchModule(), { logger });
+    case 'this-postgres':
+      return NestFactory.create(benchModuleOptions({ postgres: { url: databaseUrl, poolSize } }), {
+        logger,
+      });
+    case 'connect-pg-simple': {
+      const app = await NestFactory.create(ConnectPgSimpleModule, { logger });
+      const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+      app.use(session(connectPgSimpleOptions(pool, secret)));
+      return app;
+    }
     case 'fastify-ceiling':
       return onFastify(CeilingModule);
     case 'fastify-secure-floor': {
@@ -128,7 +143,7 @@ async function create(): Promise<INestApplication> {
       return app;
     }
     case 'this-fastify':
-      return onFastify(benchModuleOptions());
+      return onFastify(benchModule());
     default:
       throw new Error(`unknown app '${kind}'`);
   }
