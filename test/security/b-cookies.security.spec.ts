@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SAMPLE_PLATFORMS,
   login,
   sessionCookie,
   setCookies,
@@ -9,17 +8,20 @@ import {
   type SampleUnderTest,
 } from '../support/sample-app.js';
 import { signedSessionCookie } from '../support/signed-cookie.js';
+import { SAMPLE_STORES, sampleMatrix, storeDeployment } from '../support/store-inspect.js';
+
+const STORES = sampleMatrix(SAMPLE_STORES);
 
 // SECURITY.md group B: cookies. The sample runs behind a trusted TLS proxy here (TRUST_PROXY +
 // X-Forwarded-Proto), as in production, so the cookie is the Secure, __Host- one.
-describe.each(SAMPLE_PLATFORMS)('B. cookies (%s)', (platform) => {
+describe.each(STORES)('B. cookies (sample on %s, %s)', (store, platform) => {
   let sample: SampleUnderTest;
   const https = { 'X-Forwarded-Proto': 'https' };
 
   beforeAll(async () => {
     sample = await startSample({
       SAMPLE_PLATFORM: platform,
-      REDIS_URL: inject('redisUrl'),
+      ...storeDeployment(store).env,
       TRUST_PROXY: 'loopback',
     });
   });

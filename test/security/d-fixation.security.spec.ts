@@ -1,21 +1,23 @@
 import { ConsoleLogger } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SAMPLE_PLATFORMS,
   login,
   sessionCookie,
   sessionIdOf,
   startSample,
   type SampleUnderTest,
 } from '../support/sample-app.js';
+import { SAMPLE_STORES, sampleMatrix, storeDeployment } from '../support/store-inspect.js';
+
+const STORES = sampleMatrix(SAMPLE_STORES);
 
 // SECURITY.md group D: fixation, and where a session ID may come from and go to.
-describe.each(SAMPLE_PLATFORMS)('D. fixation and the session ID in transit (%s)', (platform) => {
+describe.each(STORES)('D. fixation and the ID in transit (sample on %s, %s)', (store, platform) => {
   let sample: SampleUnderTest;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    sample = await startSample({ SAMPLE_PLATFORM: platform, REDIS_URL: inject('redisUrl') });
+    sample = await startSample({ SAMPLE_PLATFORM: platform, ...storeDeployment(store).env });
     // Everything the app logs from here on, to look for session IDs in it.
     const capture = new (class extends ConsoleLogger {
       protected override printMessages(messages: unknown[]): void {

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import connectPgSimple from 'connect-pg-simple';
 import { RedisStore } from 'connect-redis';
-import type { SessionData } from 'express-session';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import session, { type SessionData } from 'express-session';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { SessionEvents, type RejectionReason } from '../../lib/index.js';
-import { inspectRedis } from '../support/redis-inspect.js';
 import {
-  SAMPLE_PLATFORMS,
   handleOf,
   login,
   sessionCookie,
@@ -14,52 +15,121 @@ import {
   type SampleUnderTest,
 } from '../support/sample-app.js';
 import { signedSessionCookie } from '../support/signed-cookie.js';
+import { sampleMatrix, storeDeployment, type StoreInspector } from '../support/store-inspect.js';
 
 const newKey = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 
-describe.each(SAMPLE_PLATFORMS)(
-  'F. storage and encryption: at rest, key rotation, migration (sample on Redis) (%s)',
-  (platform) => {
-    const redisUrl = inject('redisUrl');
+/** The app before this module, on the same Redis or PostgreSQL, with express-session. */
+interface LegacyStore {
+  name: 'connect-redis' | 'connect-pg-simple';
+  /** The sample's variable that names where the old sessions are. */
+  env: Record<string, string>;
+  /** Stores a session as the old app did. */
+  save(sid: string, data: SessionData): Promise<void>;
+  holds(sid: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+async function legacyStore(store: 'redis' | 'postgres'): Promise<LegacyStore> {
+  if (store === 'redis') {
+    const client = createClient({ url: inject('redisUrl') });
+    await client.connect();
+    const prefix = `test-legacy-${randomUUID()}:`;
+    const legacy = new RedisStore({ client, prefix });
+    return {
+      name: 'connect-redis',
+      env: { SESSION_LEGACY_PREFIX: prefix },
+      save: async (sid, data) => void (await legacy.set(sid, data)),
+      holds: async (sid) => (await client.exists(prefix + sid)) === 1,
+      async close() {
+        const keys = await client.keys(`${prefix}*`);
+        if (keys.length > 0) await client.del(keys);
+        await client.close();
+      },
+    };
+  }
+  const pool = new pg.Pool({ connectionString: inject('postgresUrl'), max: 2 });
+  const table = `legacy_session_${randomBytes(4).toString('hex')}`;
+  // connect-pg-simple as its README sets it up: its own table, created from its table.sql.
+  const PgStore = connectPgSimple(session);
+  const legacy = new PgStore({
+    pool,
+    tableName: table,
+    createTableIfMissing: true,
+    pruneSessionInterval: false,
+  });
+  return {
+    name: 'connect-pg-simple',
+    env: { SESSION_LEGACY_TABLE: table },
+    save: (sid, data) =>
+      new Promise((resolve, reject) =>
+        legacy.set(sid, data, (err?: unknown) => (err ? reject(err as Error) : resolve())),
+      ),
+    holds: async (sid) =>
+      (await pool.query(`SELECT 1 FROM "${table}" WHERE sid = $1`, [sid])).rowCount === 1,
+    async close() {
+      legacy.close();
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.end();
+    },
+  };
+}
+
+// Group F reads and rewrites what the store holds, as someone with access to it (or to a dump or
+// backup of it) would, and has several instances share one store: not on the memory store, which
+// lives in one process and has nothing of the old app to migrate.
+const STORES = sampleMatrix(['redis', 'postgres']);
+
+describe.each(STORES)(
+  'F. storage and encryption: at rest, key rotation, migration (sample on %s) (%s)',
+  (store, platform) => {
     const K1 = newKey('k1');
     const K2 = newKey('k2');
-    let redis: Awaited<ReturnType<typeof inspectRedis>>;
+    const legacyName = store === 'redis' ? 'connect-redis' : 'connect-pg-simple';
+    // What each test started, closed when it ends.
     const running: SampleUnderTest[] = [];
+    const closing: (() => Promise<void>)[] = [];
+    const inspectors = new Map<SampleUnderTest, StoreInspector>();
 
-    // Each test gets its own key prefix and secret; instances within a test share them.
+    // Each test gets its own key or table prefix and secret; instances within a test share them.
     const deployment = () => {
-      const base = {
-        REDIS_URL: redisUrl,
-        SESSION_KEY_PREFIX: `test-${randomUUID()}:`,
-        SESSION_SECRET: randomBytes(32).toString('hex'),
-      };
+      const where = storeDeployment(store);
+      const base = { ...where.env, SESSION_SECRET: randomBytes(32).toString('hex') };
+      let stored: Promise<StoreInspector> | undefined;
       return async (env: Record<string, string> = {}) => {
         const sample = await startSample({ SAMPLE_PLATFORM: platform, ...base, ...env });
         running.push(sample);
+        if (!stored) {
+          stored = where.inspect(sample);
+          closing.push(async () => (await stored!).close());
+        }
+        inspectors.set(sample, await stored);
         return sample;
       };
     };
-    const recordKey = (sample: SampleUnderTest, cookie: string) =>
-      redis.recordKey(sample.keyPrefix, handleOf(cookie));
-    const rawRecord = async (sample: SampleUnderTest, cookie: string) =>
-      (await redis.client
-        .withTypeMapping({ 36: Buffer })
-        .get(recordKey(sample, cookie))) as Buffer | null;
+    const storeOf = (sample: SampleUnderTest) => inspectors.get(sample)!;
+    const rawRecord = (sample: SampleUnderTest, cookie: string) =>
+      storeOf(sample).record(handleOf(cookie));
+    const replaceRecord = (sample: SampleUnderTest, cookie: string, record: Buffer | string) =>
+      storeOf(sample).replaceRecord(handleOf(cookie), record);
+    const legacy = async () => {
+      const old = await legacyStore(store);
+      closing.push(() => old.close());
+      return old;
+    };
     const rejections = (sample: SampleUnderTest) => {
       const seen: RejectionReason[] = [];
       sample.app.get(SessionEvents).on('rejected', ({ reason }) => seen.push(reason));
       return seen;
     };
 
-    beforeAll(async () => {
-      redis = await inspectRedis(redisUrl);
-    });
-    afterAll(async () => {
-      await Promise.all(running.map((s) => s.close()));
-      await redis.close();
+    afterEach(async () => {
+      await Promise.all(running.splice(0).map((s) => s.close()));
+      for (const close of closing.splice(0)) await close();
+      inspectors.clear();
     });
 
-    it('F21/F23: leaves nothing readable in Redis after login: no user name, cart item, IP, user agent or session ID', async () => {
+    it('F21/F23: leaves nothing readable in a dump of the store after login: no user name, cart item, IP, user agent or session ID', async () => {
       const start = deployment();
       const sample = await start({ SESSION_ENCRYPTION_KEYS: K1 });
       const anonymous = sessionCookie(
@@ -74,16 +144,14 @@ describe.each(SAMPLE_PLATFORMS)(
           .expect(200)
       ).headers['set-cookie']![0]!.split(';')[0]!;
       await sample.http.get('/auth/sessions').set('Cookie', cookie).expect(200);
-      const bytes = redis.client.withTypeMapping({ 36: Buffer });
-      const dump: Buffer[] = [];
-      for (const key of await redis.keys(sample.keyPrefix)) {
-        const type = await redis.client.type(key);
-        if (type === 'string') dump.push((await bytes.get(key)) as Buffer);
-        else if (type === 'zset') dump.push(...((await bytes.zRange(key, 0, -1)) as Buffer[]));
-        else dump.push(...Object.values((await bytes.hGetAll(key)) as Record<string, Buffer>));
-        expect(key).not.toContain(sessionIdOf(cookie));
-      }
-      const text = Buffer.concat(dump).toString('latin1');
+      const stored = storeOf(sample);
+      const dump = await stored.dump();
+      // The dump does hold the session: its handle, and its record's bytes (raw, or in hex).
+      const record = (await rawRecord(sample, cookie))!;
+      expect(dump).toContain(handleOf(cookie));
+      expect(
+        dump.includes(record.toString('latin1')) || dump.includes(record.toString('hex')),
+      ).toBe(true);
       for (const secret of [
         'alice',
         'rare-book-4711',
@@ -91,8 +159,10 @@ describe.each(SAMPLE_PLATFORMS)(
         '127.0.0.1',
         sessionIdOf(cookie),
       ]) {
-        expect(text).not.toContain(secret);
+        expect(dump).not.toContain(secret);
+        expect(dump.toLowerCase()).not.toContain(Buffer.from(secret).toString('hex'));
       }
+      for (const entry of await stored.entries()) expect(entry).not.toContain(sessionIdOf(cookie));
       expect((await sample.http.get('/cart').set('Cookie', cookie)).body.items).toEqual([
         'rare-book-4711',
       ]);
@@ -108,14 +178,14 @@ describe.each(SAMPLE_PLATFORMS)(
 
       const flipped = Buffer.from(original);
       flipped[flipped.length - 20]! ^= 0x40;
-      await redis.client.set(recordKey(sample, victim), flipped);
+      await replaceRecord(sample, victim, flipped);
       await sample.http.get('/auth/me').set('Cookie', victim).expect(401);
 
-      await redis.client.set(recordKey(sample, victim), original.subarray(0, original.length - 4));
+      await replaceRecord(sample, victim, original.subarray(0, original.length - 4));
       await sample.http.get('/auth/me').set('Cookie', victim).expect(401);
 
       // Alice's ciphertext under Bob's key: it does not make Bob Alice.
-      await redis.client.set(recordKey(sample, attacker), original);
+      await replaceRecord(sample, attacker, original);
       await sample.http.get('/auth/me').set('Cookie', attacker).expect(401);
       expect(seen.filter((r) => r === 'undecryptable')).toHaveLength(3);
     });
@@ -165,24 +235,23 @@ describe.each(SAMPLE_PLATFORMS)(
       await onlyNew.http.get('/auth/me').set('Cookie', fresh).expect(200);
     });
 
-    it('F: migrates a connect-redis session on first use: same cookie, still logged in, old key gone', async () => {
+    it(`F: migrates a ${legacyName} session on first use: same cookie, still logged in, moved out of the old store`, async () => {
       const start = deployment();
       const secret = randomBytes(32).toString('hex');
-      const legacyPrefix = `test-legacy-${randomUUID()}:`;
-      // The app before: express-session + connect-redis, writing its usual JSON records.
-      const legacyStore = new RedisStore({ client: redis.client, prefix: legacyPrefix });
+      // The app before: express-session + connect-redis or connect-pg-simple, and its records.
+      const old = await legacy();
       const sid = randomBytes(24).toString('base64url');
       const legacySession = {
         cookie: { originalMaxAge: null, httpOnly: true, path: '/' },
         user: { id: '1', username: 'alice' },
         cart: ['legacy-item'],
       } as unknown as SessionData;
-      await legacyStore.set(sid, legacySession);
+      await old.save(sid, legacySession);
 
       const sample = await start({
         SESSION_SECRET: secret,
         SESSION_ENCRYPTION_KEYS: K1,
-        SESSION_LEGACY_PREFIX: legacyPrefix,
+        ...old.env,
       });
       const cookie = signedSessionCookie('sid', sid, secret);
       const me = await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
@@ -190,11 +259,14 @@ describe.each(SAMPLE_PLATFORMS)(
       expect((await sample.http.get('/cart').set('Cookie', cookie)).body.items).toEqual([
         'legacy-item',
       ]);
-      expect(await redis.client.exists(legacyPrefix + sid)).toBe(0);
+      expect(await old.holds(sid)).toBe(false);
       expect((await rawRecord(sample, cookie))!.toString('latin1')).not.toContain('alice');
       expect(
         (await sample.http.get('/auth/sessions').set('Cookie', cookie).expect(200)).body,
       ).toHaveLength(1);
+      // Logged out, it is gone for good: not read from the old store again.
+      await sample.http.post('/auth/logout').set('Cookie', cookie).expect(204);
+      await sample.http.get('/auth/me').set('Cookie', cookie).expect(401);
     });
 
     it('F21: reads records from before encryption only when told to, and encrypts them on their next write', async () => {
@@ -234,9 +306,7 @@ describe.each(SAMPLE_PLATFORMS)(
         '"__proto__":{"polluted":true,"user":{"id":"666"}},"constructor":{"prototype":{"polluted":true}},';
       const poisoned = record.replace('],{', `],{${smuggled}`);
       expect(poisoned).toContain('__proto__');
-      await redis.client.set(recordKey(sample, cookie), poisoned, {
-        expiration: { type: 'PX', value: 60_000 },
-      });
+      await replaceRecord(sample, cookie, poisoned);
       const me = await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
       expect(me.body.user.id).toBe('1');
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -264,25 +334,23 @@ describe.each(SAMPLE_PLATFORMS)(
       await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
     });
 
-    it('F: a connect-redis session that cannot be migrated (too large) reads as no session, never a 500', async () => {
+    it(`F: a ${legacyName} session that cannot be migrated (too large) reads as no session, never a 500`, async () => {
       const start = deployment();
       const secret = randomBytes(32).toString('hex');
-      const legacyPrefix = `test-legacy-${randomUUID()}:`;
-      const legacyStore = new RedisStore({ client: redis.client, prefix: legacyPrefix });
+      const old = await legacy();
       const sid = randomBytes(24).toString('base64url');
       const huge = {
         cookie: { originalMaxAge: null },
         user: { id: '1', username: 'alice' },
         cart: Array.from({ length: 200 }, (_, i) => `item-${i}`.padEnd(100, 'x')),
       } as unknown as SessionData;
-      await legacyStore.set(sid, huge);
-      const sample = await start({ SESSION_SECRET: secret, SESSION_LEGACY_PREFIX: legacyPrefix });
+      await old.save(sid, huge);
+      const sample = await start({ SESSION_SECRET: secret, ...old.env });
       const cookie = signedSessionCookie('sid', sid, secret);
       await sample.http.get('/auth/me').set('Cookie', cookie).expect(401);
       await sample.http.get('/cart').set('Cookie', cookie).expect(200);
       // Nothing is lost: the legacy session stays where it was.
-      expect(await redis.client.exists(legacyPrefix + sid)).toBe(1);
-      await redis.client.del(legacyPrefix + sid);
+      expect(await old.holds(sid)).toBe(true);
     });
   },
 );

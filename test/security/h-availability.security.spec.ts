@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SessionService, SessionStoreUnavailableException } from '../../lib/index.js';
-import { inspectRedis } from '../support/redis-inspect.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { login, startSample, type SampleUnderTest } from '../support/sample-app.js';
 import {
-  SAMPLE_PLATFORMS,
-  login,
-  startSample,
-  type SampleUnderTest,
-} from '../support/sample-app.js';
+  sampleMatrix,
+  startStoreServer,
+  storeDeployment,
+  type StoreServer,
+} from '../support/store-inspect.js';
 
-// A request must end within this long while Redis is away: the command timeout plus slack.
+// A request must end within this long while the store is away: its command timeout plus slack.
 const BOUNDED_MS = 5000;
+// The memory store, in the sample's process, cannot go away.
+const STORES = sampleMatrix(['redis', 'postgres']);
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -20,27 +21,44 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
   }
 }
 
-describe.each(SAMPLE_PLATFORMS)(
-  'H. availability: the sample when Redis goes away, stalls and comes back (%s)',
-  (platform) => {
-    let redis: RedisServer;
+describe.each(STORES)(
+  'H. availability: the sample when its store goes away, stalls and comes back (sample on %s) (%s)',
+  (store, platform) => {
+    let server: StoreServer;
+    let env: Record<string, string | undefined>;
     let sample: SampleUnderTest;
 
+    // "The process stays up": an error nothing in the app handles (an 'error' event without a
+    // listener) would end it in production. Vitest catches it; each test here ends with none.
+    const uncaught: unknown[] = [];
+    const monitor = (err: unknown) => void uncaught.push(err);
+    afterEach(() => {
+      const unhandled = uncaught.splice(0).map(String);
+      if (unhandled.length > 0) {
+        throw new Error(
+          `Nothing handled these; in production the process ends: ${unhandled.join('; ')}`,
+        );
+      }
+    });
+
     beforeAll(async () => {
-      // Persistent, so a restart keeps the data as a production Redis would.
-      redis = await startRedisServer({ persistent: true });
-      sample = await startSample({ SAMPLE_PLATFORM: platform, REDIS_URL: redis.url });
+      process.on('uncaughtExceptionMonitor', monitor);
+      // A server of its own, that keeps its data across a restart as a production one would.
+      server = await startStoreServer(store);
+      env = { SAMPLE_PLATFORM: platform, ...storeDeployment(store, server.url).env };
+      sample = await startSample(env);
     });
     afterAll(async () => {
       await sample?.close();
-      await redis?.stop();
+      await server?.close();
+      process.off('uncaughtExceptionMonitor', monitor);
     });
 
-    it('H28/E20: answers 503 (never 200, never a hang) while Redis is down, keeps public routes up, then recovers with data kept', async () => {
+    it('H28/E20: answers 503 (never 200, never a hang) while the store is down, keeps public routes up, then recovers with data kept', async () => {
       const cookie = await login(sample);
       await sample.http.post('/cart').set('Cookie', cookie).send({ item: 'book' }).expect(200);
 
-      await redis.stop();
+      await server.stop();
       const down = (req: ReturnType<typeof sample.http.get>) => req.timeout(BOUNDED_MS);
       const me = await down(sample.http.get('/auth/me').set('Cookie', cookie));
       expect(me.status).toBe(503);
@@ -63,7 +81,7 @@ describe.each(SAMPLE_PLATFORMS)(
       );
       expect((await down(sample.http.get('/health'))).body).toEqual({
         status: 'unavailable',
-        store: 'redis',
+        store,
       });
       // Listing and revoking fail with 503 too, never a 500.
       const sessions = sample.app.get(SessionService);
@@ -74,31 +92,31 @@ describe.each(SAMPLE_PLATFORMS)(
       // A route that does not touch the session still works.
       expect((await down(sample.http.get('/cart'))).body).toEqual({ items: [] });
 
-      await redis.start();
+      await server.start();
       await eventually(async () => (await sample.http.get('/health')).status === 200);
       const back = await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
       expect(back.body.user.username).toBe('alice');
-      // The failed write while Redis was down did not half-happen; the earlier one is intact.
+      // The failed write while the store was down did not half-happen; the earlier one is intact.
       expect((await sample.http.get('/cart').set('Cookie', cookie)).body).toEqual({
         items: ['book'],
       });
     });
 
-    it('H29: answers 503 within the command timeout while Redis is up but not answering (CLIENT PAUSE)', async () => {
+    // The server's processes stopped (SIGSTOP): nothing on the server side (PostgreSQL's
+    // statement_timeout included) can answer, so the client's own deadline must.
+    it('H29: answers 503 within the command timeout while the store is up but not answering', async () => {
       const cookie = await login(sample);
-      const admin = await inspectRedis(redis.url);
       try {
-        await admin.client.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
+        await server.stall(3000);
         const me = await sample.http.get('/auth/me').set('Cookie', cookie).timeout(BOUNDED_MS);
         expect(me.status).toBe(503);
       } finally {
-        await admin.client.sendCommand(['CLIENT', 'UNPAUSE']);
-        await admin.close();
+        await server.resume();
       }
       await sample.http.get('/auth/me').set('Cookie', cookie).expect(200);
     });
 
-    it('H28: under steady load while Redis flaps, nobody gets in without a valid session and no acknowledged write is lost', async () => {
+    it('H28: under steady load while the store flaps, nobody gets in without a valid session and no acknowledged write is lost', async () => {
       const WORKERS = 6;
       const revoked = await login(sample, 'bob');
       await sample.http.post('/auth/logout').set('Cookie', revoked).expect(204);
@@ -137,9 +155,9 @@ describe.each(SAMPLE_PLATFORMS)(
       const flapper = async () => {
         for (let flap = 0; flap < 3; flap++) {
           await new Promise((resolve) => setTimeout(resolve, 600));
-          await redis.stop();
+          await server.stop();
           await new Promise((resolve) => setTimeout(resolve, 400));
-          await redis.start();
+          await server.start();
         }
         await eventually(async () => (await sample.http.get('/health')).status === 200);
         running = false;
@@ -155,18 +173,48 @@ describe.each(SAMPLE_PLATFORMS)(
       }
     }, 60_000);
 
-    it('H29: shuts down even while Redis is stalled (no hang on queued commands)', async () => {
-      const other = await startSample({ SAMPLE_PLATFORM: platform, REDIS_URL: redis.url });
+    // The app's event loop held while the store shuts down: a connection's last reply and the
+    // server's goodbye (on PostgreSQL, FATAL 57P01 to every connection) reach the app in one read,
+    // before the request that got the reply has given its connection back to the pool.
+    it('H28: stays up when the store shuts down under load and its last replies and goodbye arrive together', async () => {
+      const cookies = await Promise.all(Array.from({ length: 8 }, () => login(sample)));
+      let running = true;
+      const load = cookies.map(async (cookie) => {
+        while (running) {
+          await sample.http
+            .get('/auth/me')
+            .set('Cookie', cookie)
+            .timeout(BOUNDED_MS)
+            .catch(() => undefined);
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stopping = server.stop(); // signals the server before it returns
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      await stopping;
+      running = false;
+      await Promise.all(load);
+      await server.start();
+      await eventually(async () => (await sample.http.get('/health')).status === 200);
+      await sample.http.get('/auth/me').set('Cookie', cookies[0]!).expect(200);
+    });
+
+    it('H29: shuts down even while the store is stalled (no hang on queued commands)', async () => {
+      const other = await startSample(env);
       const cookie = await login(other);
-      const admin = await inspectRedis(redis.url);
-      await admin.client.sendCommand(['CLIENT', 'PAUSE', '3000', 'ALL']);
-      // A request leaves a command queued on the stalled connection; close must not wait for it.
-      expect(
-        (await other.http.get('/auth/me').set('Cookie', cookie).timeout(BOUNDED_MS)).status,
-      ).toBe(503);
-      await other.close();
-      await admin.client.sendCommand(['CLIENT', 'UNPAUSE']).catch(() => undefined);
-      await admin.close();
+      try {
+        // Longer than the test may take: a close that waited for the store would show.
+        await server.stall(20_000);
+        // A request leaves a command queued on the stalled connection; close must not wait for it.
+        expect(
+          (await other.http.get('/auth/me').set('Cookie', cookie).timeout(BOUNDED_MS)).status,
+        ).toBe(503);
+        const closing = Date.now();
+        await other.close();
+        expect(Date.now() - closing).toBeLessThan(BOUNDED_MS);
+      } finally {
+        await server.resume();
+      }
     });
   },
 );
