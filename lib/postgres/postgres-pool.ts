@@ -12,6 +12,8 @@ export interface SessionPostgresPoolClient {
   query(config: { text: string; values?: unknown[]; name?: string }): Promise<PostgresResult>;
   /** Gives the client back; with an error (or `true`), closes it instead. */
   release(destroy?: Error | boolean): void;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
+  off?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /**
@@ -132,15 +134,26 @@ export function runBounded(
     };
     const timer = setTimeout(() => {
       const err = new QueryTimeoutError(timeoutMs);
+      // Closed now; its error listener stays, so its dying connection cannot throw.
       if (settle(err)) client?.release(err);
     }, timeoutMs);
     pool.connect().then(
       (checkedOut) => {
         if (settled) return checkedOut.release();
         client = checkedOut;
+        // While checked out, a client has no listener of the pool's: its connection dropping
+        // (a server shutting down, whose notice can arrive with the last reply) would be an
+        // uncaught 'error' that ends the process. Such a client is closed, not given back.
+        let broken: Error | undefined;
+        const onError = (err: Error) => (broken ??= err);
+        checkedOut.on?.('error', onError);
+        const giveBack = (err?: Error) => {
+          checkedOut.off?.('error', onError);
+          checkedOut.release(err ?? broken);
+        };
         checkedOut.query(query).then(
-          (result) => settle(undefined, result) && checkedOut.release(),
-          (err: Error) => settle(err) && checkedOut.release(err),
+          (result) => settle(undefined, result) && giveBack(),
+          (err: Error) => settle(err) && giveBack(err),
         );
       },
       (err: Error) => settle(err),
