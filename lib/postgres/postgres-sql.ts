@@ -116,6 +116,9 @@ export function storeStatements(n: PostgresNames) {
     read: statement(
       `SELECT record FROM ${n.sessions} WHERE handle = $1 AND record IS NOT NULL AND ${live}`,
     ),
+    readMany: statement(
+      `SELECT handle, record FROM ${n.sessions} WHERE handle = ANY($1::text[]) AND record IS NOT NULL AND ${live}`,
+    ),
     isRevoked: statement(
       `SELECT 1 FROM ${n.sessions} WHERE handle = $1 AND record IS NULL AND ${live}`,
     ),

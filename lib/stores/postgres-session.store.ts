@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { connectPgSimpleSessions } from '../postgres/connect-pg-simple.sessions.js';
 import { PostgresListener } from '../postgres/postgres-listener.js';
+import { PostgresReadBatch } from '../postgres/postgres-read-batch.js';
 import {
   queryOf,
   runBounded,
@@ -17,6 +18,8 @@ import { errorMessage, SessionStoreUnavailableException } from '../session.error
 import type { IndexEntry, LegacySessionSource, SessionStore } from './session-store.interface.js';
 
 // NOTIFY refuses a payload of 8000 bytes or more.
+// Reads gathered into one statement at most (see PostgresReadBatch).
+const READ_BATCH = 100;
 const MAX_PAYLOAD_BYTES = 7999;
 
 /** @internal Where and how the PostgreSQL store keeps sessions. */
@@ -44,6 +47,7 @@ export class PostgresSessionStore implements SessionStore {
   readonly legacySessions?: LegacySessionSource;
   private readonly statements: ReturnType<typeof storeStatements>;
   private readonly sweeper: PostgresSweeper;
+  private readonly reads: PostgresReadBatch;
   private listener?: PostgresListener;
   private closed = false;
 
@@ -56,6 +60,7 @@ export class PostgresSessionStore implements SessionStore {
       settings.sweepInterval,
       settings.logger,
     );
+    this.reads = new PostgresReadBatch((handles) => this.readMany(handles), READ_BATCH);
     if (settings.legacyTable) {
       this.legacySessions = connectPgSimpleSessions(settings.legacyTable, (statement, values) =>
         this.query(statement, values),
@@ -68,9 +73,22 @@ export class PostgresSessionStore implements SessionStore {
     return this.closed;
   }
 
-  async read(handle: string): Promise<Buffer | null> {
-    const { rows } = await this.query(this.statements.read, [handle]);
-    return (rows[0]?.record as Buffer | undefined) ?? null;
+  read(handle: string): Promise<Buffer | null> {
+    return this.reads.read(handle);
+  }
+
+  // One handle (the usual case when the app is not busy) by the one-row statement.
+  private async readMany(handles: string[]): Promise<Map<string, Buffer>> {
+    const records = new Map<string, Buffer>();
+    if (handles.length === 1) {
+      const { rows } = await this.query(this.statements.read, handles);
+      if (rows[0]) records.set(handles[0]!, rows[0].record as Buffer);
+      return records;
+    }
+    const { rows } = await this.query(this.statements.readMany, [handles]);
+    for (const row of rows as { handle: string; record: Buffer }[])
+      records.set(row.handle, row.record);
+    return records;
   }
 
   async isRevoked(handle: string): Promise<boolean> {
