@@ -9,6 +9,7 @@ import {
 } from 'nestjs-secure-session';
 import { SessionAuditService } from './audit/session-audit.service.js';
 import { AuthController } from './auth/auth.controller.js';
+import { emailController } from './auth/email.controller.js';
 import { UsersModule } from './auth/users.module.js';
 import { CartController } from './cart/cart.controller.js';
 import type { SampleConfig } from './config/sample-config.js';
@@ -17,6 +18,7 @@ import { SampleGraphqlModule } from './graphql/sample-graphql.module.js';
 import { HealthController } from './health/health.controller.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { AssetsController } from './web/assets.controller.js';
+import { emailFormController } from './web/email-form.controller.js';
 import { WebFormsController } from './web/web-forms.controller.js';
 import { WebController } from './web/web.controller.js';
 
@@ -65,7 +67,8 @@ function redisOf(config: SampleConfig): SessionModuleOptions['redis'] {
 
 /**
  * The sample application: login, logout, the current user and their sessions, an anonymous cart,
- * and the pages and forms a browser uses them through.
+ * changing the email (a sensitive action, after a recent sign-in or password confirmation), and
+ * the pages and forms a browser uses them through.
  */
 @Module({})
 export class AppModule {
@@ -83,14 +86,16 @@ export class AppModule {
         TerminusModule,
         UsersModule,
         SampleGraphqlModule.forRoot(config),
-        RealtimeModule,
+        RealtimeModule.forRoot(config),
       ],
       controllers: [
         AuthController,
+        emailController(config.recentLoginMs),
         CartController,
         HealthController,
         WebController,
         WebFormsController,
+        emailFormController(config.recentLoginMs),
         AssetsController,
       ],
       // No state-changing request from another site, on any route.

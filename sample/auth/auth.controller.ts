@@ -20,6 +20,7 @@ import {
   type SessionRequest,
 } from 'nestjs-secure-session';
 import { LoginDto } from './login.dto.js';
+import { ReauthenticateDto } from './reauthenticate.dto.js';
 import { UsersService, type AuthenticatedUser } from './users.service.js';
 
 /**
@@ -53,6 +54,22 @@ export class AuthController {
   @HttpCode(204)
   async logout(@Req() req: SessionRequest): Promise<void> {
     await this.sessions.logout(req);
+  }
+
+  /**
+   * "Confirm your password" before a sensitive action (`@RecentLogin()`, e.g. `POST /auth/email`):
+   * the session gets a new ID, keeps its data, and counts as freshly signed in.
+   */
+  @Post('reauthenticate')
+  @HttpCode(204)
+  async reauthenticate(
+    @Body() body: ReauthenticateDto,
+    @Session() session: RequestSession,
+    @Req() req: SessionRequest,
+  ): Promise<void> {
+    if (!(await this.users.confirmPassword(session.meta?.userId, body.password)))
+      throw new UnauthorizedException('Invalid password');
+    await this.sessions.reauthenticate(req);
   }
 
   @Get('me')

@@ -7,19 +7,26 @@ import {
   Post,
   Redirect,
   Req,
+  UseGuards,
 } from '@nestjs/common';
 import {
+  CsrfTokenGuard,
   Public,
   Session,
   SessionService,
   type RequestSession,
   type SessionRequest,
 } from 'nestjs-secure-session';
+import { AddItemForm } from '../web/forms.dto.js';
 import { AddItemDto } from './add-item.dto.js';
 
 const MAX_ITEMS = 100;
 
-/** A cart that works without login and is carried into the session on login. */
+/**
+ * A cart that works without login and is carried into the session on login. `POST /cart` is JSON
+ * API, for scripts, guarded against other sites by SameOriginGuard alone; the sign-in page's form,
+ * `POST /cart/add`, also needs the page's CSRF token.
+ */
 @Public()
 @Controller('cart')
 export class CartController {
@@ -48,9 +55,10 @@ export class CartController {
 
   /** The sign-in page's form (`item=...`, urlencoded): adds the item, then 303 back to `/`. */
   @Post('add')
+  @UseGuards(CsrfTokenGuard)
   @Redirect('/', 303)
   async addFromForm(
-    @Body() body: AddItemDto,
+    @Body() body: AddItemForm,
     @Session() session: RequestSession,
     @Req() req: SessionRequest,
   ): Promise<void> {

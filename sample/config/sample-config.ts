@@ -36,11 +36,22 @@ export interface SampleConfig {
   absoluteTimeout?: number;
   /** `SESSION_MAX_PER_USER`: a login beyond it revokes the user's oldest sessions. */
   maxSessionsPerUser?: number;
+  /**
+   * `SESSION_RECENT_LOGIN_MS` (default 5 minutes): how recent a sign-in or password confirmation
+   * must be for a sensitive action, such as changing the email (`@RecentLogin()`). A decorator's
+   * argument is fixed where its class is declared, so the classes of those handlers are declared
+   * per app, by functions given this (`emailController(recentLoginMs)`...); an app with a fixed
+   * window writes `@RecentLogin(5 * 60_000)` on an ordinary class.
+   */
+  recentLoginMs: number;
   /** `TRUST_PROXY`: which proxies to believe about the client (Express `trust proxy`, Fastify `trustProxy`). */
   trustProxy?: boolean | number | string;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** OWASP ASVS 7.5.1's "recent": a sensitive action within 5 minutes of proving who you are. */
+export const DEFAULT_RECENT_LOGIN_MS = 5 * 60_000;
 
 /** Reads the sample's configuration; a malformed variable stops startup with a clear message. */
 export function loadSampleConfig(env: Env = process.env): SampleConfig {
@@ -79,6 +90,7 @@ export function loadSampleConfig(env: Env = process.env): SampleConfig {
     idleTimeout: integer(env, 'SESSION_IDLE_TIMEOUT'),
     absoluteTimeout: integer(env, 'SESSION_ABSOLUTE_TIMEOUT'),
     maxSessionsPerUser: integer(env, 'SESSION_MAX_PER_USER'),
+    recentLoginMs: positive(env, 'SESSION_RECENT_LOGIN_MS') ?? DEFAULT_RECENT_LOGIN_MS,
     trustProxy: proxies,
   };
 }
@@ -107,6 +119,16 @@ function integer(env: Env, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number, got '${raw}'`);
   return Number(raw);
+}
+
+function positive(env: Env, name: string): number | undefined {
+  const value = integer(env, name);
+  if (value !== undefined && (value < 1 || !Number.isSafeInteger(value))) {
+    throw new Error(
+      `${name} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, got '${env[name]}'`,
+    );
+  }
+  return value;
 }
 
 // Express's `trust proxy` and Fastify's `trustProxy` both take a boolean, a hop count, or

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import type { DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { SampleConfig } from '../config/sample-config.js';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
+import { ownCodeOf } from './graphql-errors.js';
 
 /** What the GraphQL context function receives: Apollo's `{ req, res }`, or graphql-ws's `extra`. */
 interface TransportContext {
@@ -29,6 +31,12 @@ export function apolloGraphqlModule(): DynamicModule {
       subscriptions: { 'graphql-ws': true },
       // Refusals are part of the API; the server's stack traces are not.
       includeStacktraceInErrorResponses: false,
+      // @nestjs/apollo gives an HttpException its status's code (FORBIDDEN); one that names its
+      // own (REAUTHENTICATION_REQUIRED) keeps it, as on Fastify.
+      formatError: (formatted, error) => {
+        const code = ownCodeOf(unwrapResolverError(error));
+        return code ? { ...formatted, extensions: { ...formatted.extensions, code } } : formatted;
+      },
       // A refusal keeps its HTTP status (401, 403, 413, 503, from `extensions.http`) instead of
       // @nestjs/apollo's reset to 200, so proxies, logs and clients see it.
       preserveHttpStatusForExecutionErrors: false,

@@ -8,7 +8,7 @@ import {
   type SessionRequest,
 } from 'nestjs-secure-session';
 import { UsersService } from '../auth/users.service.js';
-import { LoginArgs, SessionEntry, User } from './graphql.models.js';
+import { LoginArgs, ReauthenticateArgs, SessionEntry, User } from './graphql.models.js';
 
 /**
  * The GraphQL side of AuthController: every field is behind the global RevokedSessionGuard
@@ -47,6 +47,19 @@ export class AuthResolver {
     // As in AuthController: a new session ID, the anonymous cart carried over, the user bound.
     await this.sessionService.login(req, user.id, { keep: ['cart'] });
     return user;
+  }
+
+  /** As `POST /auth/reauthenticate`: the password again, before a sensitive action. */
+  @Mutation(() => Boolean)
+  async reauthenticate(
+    @Args() { password }: ReauthenticateArgs,
+    @Session() session: RequestSession,
+    @Context('req') req: SessionRequest,
+  ): Promise<boolean> {
+    if (!(await this.users.confirmPassword(session.meta?.userId, password)))
+      throw new UnauthorizedException('Invalid password');
+    await this.sessionService.reauthenticate(req);
+    return true;
   }
 
   @Mutation(() => Boolean)

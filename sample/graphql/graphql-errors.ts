@@ -11,12 +11,28 @@ const CODES: Record<number, string> = {
   422: 'BAD_USER_INPUT',
 };
 
-/** An HttpException as a GraphQLError with `extensions.code`; any other error unchanged. */
+/**
+ * The code an HttpException names for itself in its body (`ReauthenticationRequiredException`'s
+ * `REAUTHENTICATION_REQUIRED`, `CsrfTokenException`'s `CSRF_TOKEN_INVALID`), which is more
+ * precise than its status's.
+ */
+export function ownCodeOf(error: unknown): string | undefined {
+  if (!(error instanceof HttpException)) return undefined;
+  const response = error.getResponse();
+  const code = typeof response === 'object' ? (response as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * An HttpException as a GraphQLError with `extensions.code`, its own or its status's; any other
+ * error unchanged.
+ */
 export function asGraphqlError(error: unknown): unknown {
   if (!(error instanceof HttpException)) return error;
   const status = error.getStatus();
+  const code = ownCodeOf(error) ?? CODES[status];
   return new GraphQLError(error.message, {
-    extensions: CODES[status] ? { code: CODES[status] } : { code: 'INTERNAL_SERVER_ERROR', status },
+    extensions: code ? { code } : { code: 'INTERNAL_SERVER_ERROR', status },
   });
 }
 

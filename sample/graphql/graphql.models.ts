@@ -1,5 +1,5 @@
 import { ArgsType, Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
-import { IsString, Length } from 'class-validator';
+import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 
 /** A user of the sample, as `me` and `login` return it. */
 @ObjectType()
@@ -24,6 +24,10 @@ export class SessionEntry {
   @Field(() => Float)
   lastActivityAt!: number;
 
+  /** When the user last signed in or confirmed their password on this session. */
+  @Field(() => Float)
+  authenticatedAt!: number;
+
   @Field(() => String, { nullable: true })
   ip!: string | null;
 
@@ -46,6 +50,25 @@ export class LoginArgs {
   @IsString()
   @Length(1, 256)
   password!: string;
+}
+
+/** Arguments of the `reauthenticate` mutation, checked like the body of `POST /auth/reauthenticate`. */
+@ArgsType()
+export class ReauthenticateArgs {
+  @Field()
+  @IsString()
+  @Length(1, 256)
+  password!: string;
+}
+
+/** Arguments of the `changeEmail` mutation, checked like the body of `POST /auth/email`. */
+@ArgsType()
+export class ChangeEmailArgs {
+  @Field()
+  @IsString()
+  @MaxLength(254)
+  @IsEmail()
+  email!: string;
 }
 
 /** What the `ticks` subscription sends every 200 ms. */

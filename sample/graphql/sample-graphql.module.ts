@@ -3,6 +3,7 @@ import { UsersModule } from '../auth/users.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 import { SAMPLE_PLATFORM_ADAPTERS } from '../platforms/sample-platforms.js';
 import { AuthResolver } from './auth.resolver.js';
+import { emailResolver } from './email.resolver.js';
 import { TicksResolver } from './ticks.resolver.js';
 
 /**
@@ -13,11 +14,11 @@ import { TicksResolver } from './ticks.resolver.js';
  */
 @Module({})
 export class SampleGraphqlModule {
-  static forRoot(config: Pick<SampleConfig, 'platform'>): DynamicModule {
+  static forRoot(config: Pick<SampleConfig, 'platform' | 'recentLoginMs'>): DynamicModule {
     return {
       module: SampleGraphqlModule,
       imports: [SAMPLE_PLATFORM_ADAPTERS[config.platform].graphqlModule(), UsersModule],
-      providers: [AuthResolver, TicksResolver],
+      providers: [AuthResolver, emailResolver(config.recentLoginMs), TicksResolver],
     };
   }
 }

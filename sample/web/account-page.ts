@@ -1,31 +1,55 @@
 import type { SessionListing } from 'nestjs-secure-session';
-import { escape, layout } from './pages.js';
+import { csrfField, errorMessage, escape, layout } from './pages.js';
+
+/** What the account page shows. */
+export interface AccountView {
+  username: string;
+  email: string;
+  items: string[];
+  sessions: SessionListing[];
+  /** The session's CSRF token, for every form. */
+  csrf: string;
+  /** The fixed code a failed form came back with (`/account?error=<code>`). */
+  errorCode?: string;
+}
 
 /**
- * The signed-in page, rendered on the server for the session's user: their cart, the page's live
- * connection, and their sessions (`SessionService.list()`), each other one with a button that
- * revokes it. Every form posts and answers with a redirect back here, so it works without
- * JavaScript; /assets/account.js only opens the live connection.
+ * The signed-in page, rendered on the server for the session's user: their email (with a form
+ * that changes it, which asks for the password again when the sign-in is not recent), their
+ * cart, the page's live connection, and their sessions (`SessionService.list()`), each other one
+ * with a button that revokes it. Every form posts with the session's CSRF token and answers with
+ * a redirect, so it works without JavaScript; /assets/account.js only opens the live connection.
  */
-export function accountPage(username: string, items: string[], sessions: SessionListing[]): string {
+export function accountPage(view: AccountView): string {
+  const { username, email, items, sessions, csrf } = view;
+  const error = errorMessage(view.errorCode);
   const others = sessions.filter((session) => !session.current);
+  const row = (session: SessionListing) => sessionRow(session, csrf);
   return layout(
     'Account',
     `<h1>Signed in as <span id="user">${escape(username)}</span></h1>
+<form id="change-email" method="post" action="/account/email">
+  ${csrfField(csrf)}
+  Email: <span id="email">${escape(email)}</span>
+  <label>New email <input name="email" type="email" placeholder="New email" autocomplete="email" maxlength="254" required></label>
+  <button>Change email</button>
+</form>
+${error ? `<p id="error" role="alert">${error}</p>` : ''}
 <p>Cart: <span id="items">${items.map(escape).join(', ') || '(empty)'}</span></p>
 <p>Live connection: <span id="live">off (needs JavaScript)</span></p>
-<form method="post" action="/sign-out"><button id="logout">Sign out</button></form>
+<form method="post" action="/sign-out">${csrfField(csrf)}<button id="logout">Sign out</button></form>
 <h2>Your sessions</h2>
 <table id="sessions">
 <thead><tr><th>Device</th><th>IP address</th><th>Last activity</th><th>Signed in</th><th></th></tr></thead>
 <tbody>
-${sessions.map(sessionRow).join('\n')}
+${sessions.map(row).join('\n')}
 </tbody>
 </table>
 ${
   others.length === 0
     ? ''
     : `<form method="post" action="/account/sessions/revoke-others">
+  ${csrfField(csrf)}
   <button id="revoke-others">Sign out everywhere else</button>
 </form>`
 }`,
@@ -34,11 +58,12 @@ ${
 }
 
 // The session's handle (an opaque hash, never its ID) goes in the form's body, not in a URL.
-function sessionRow(session: SessionListing): string {
+function sessionRow(session: SessionListing, csrf: string): string {
   const device = escape(deviceOf(session.userAgent));
   const action = session.current
     ? ''
     : `<form method="post" action="/account/sessions/revoke">
+  ${csrfField(csrf)}
   <input type="hidden" name="id" value="${escape(session.id)}">
   <button class="revoke">Revoke</button>
 </form>`;

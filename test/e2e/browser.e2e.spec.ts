@@ -6,6 +6,8 @@ import { startTlsProxy, type TlsProxy } from '../support/tls-proxy.js';
 import { browserAvailable, launchChromium } from '../support/chromium.js';
 
 const available = browserAvailable();
+/** How recent a sign-in changing the email needs, here. */
+const RECENT_MS = 2000;
 
 // A real Chromium against the sample behind a TLS-terminating proxy, as in production.
 describe.skipIf(!available)('the sample in a real browser (headless Chromium over HTTPS)', () => {
@@ -14,7 +16,11 @@ describe.skipIf(!available)('the sample in a real browser (headless Chromium ove
   let browser: Browser;
 
   beforeAll(async () => {
-    sample = await startSample({ REDIS_URL: inject('redisUrl'), TRUST_PROXY: 'loopback' });
+    sample = await startSample({
+      REDIS_URL: inject('redisUrl'),
+      TRUST_PROXY: 'loopback',
+      SESSION_RECENT_LOGIN_MS: String(RECENT_MS),
+    });
     await sample.app.listen(0, '127.0.0.1');
     const { port } = sample.app.getHttpServer().address() as AddressInfo;
     proxy = await startTlsProxy({ host: '127.0.0.1', port });
@@ -54,7 +60,11 @@ describe.skipIf(!available)('the sample in a real browser (headless Chromium ove
     expect(await page.evaluate('document.cookie')).toBe('');
 
     await Promise.all([page.waitForURL(`${proxy.url}/`), page.click('#logout')]);
-    expect(await context.cookies()).toEqual([]);
+    // The sign-in page it lands on gives it a new, anonymous cookie (its forms' CSRF tokens are
+    // bound to it); the signed-in one is gone, and the new one signs in no one.
+    const held = await context.cookies();
+    expect(held.map(({ value }) => value)).not.toContain(cookies[0]!.value);
+    expect((await context.request.get(`${proxy.url}/auth/me`)).status()).toBe(401);
     await page.goBack();
     await expect.poll(() => page.url()).toMatch(/\/account$/);
     expect(await page.textContent('h1')).toBe('Signed out');
@@ -78,6 +88,34 @@ describe.skipIf(!available)('the sample in a real browser (headless Chromium ove
     await Promise.all([other.waitForURL(`${proxy.url}/`), other.click('#logout')]);
     await expect.poll(() => page.textContent('#live'), { timeout: 2000 }).toBe('closed');
     expect(Date.now() - signedOutAt).toBeLessThan(2000);
+    await context.close();
+  });
+
+  it('asks for the password again before changing the email once the sign-in is not recent, then changes it', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/`);
+    await page.fill('input[name=username]', 'bob');
+    await page.fill('input[name=password]', 'bob-password');
+    await Promise.all([page.waitForURL('**/account'), page.click('#login button')]);
+    expect(await page.textContent('#email')).toBe('bob@example.com');
+    const [signedIn] = await context.cookies();
+    await new Promise((resolve) => setTimeout(resolve, RECENT_MS + 100));
+
+    await page.fill('#change-email input[name=email]', 'bob@example.org');
+    await Promise.all([
+      page.waitForURL('**/account/confirm-password'),
+      page.click('#change-email button'),
+    ]);
+    expect(await page.textContent('h1')).toBe('Confirm your password');
+    await page.fill('input[name=password]', 'bob-password');
+    await Promise.all([page.waitForURL('**/account'), page.click('#confirm-password button')]);
+    // Confirmed: a new session ID, and the change now goes through.
+    const [renewed] = await context.cookies();
+    expect(renewed!.value).not.toBe(signedIn!.value);
+    await page.fill('#change-email input[name=email]', 'bob@example.org');
+    await Promise.all([page.waitForURL('**/account'), page.click('#change-email button')]);
+    expect(await page.textContent('#email')).toBe('bob@example.org');
     await context.close();
   });
 

@@ -113,8 +113,24 @@ describe.skipIf(!hasOpenssl()).each(SAMPLE_PLATFORMS)(
     const remember = (cookie: string) => {
       secrets.add(sessionIdOf(cookie)).add(cookie.split('=')[1]!).add(handleOf(cookie));
     };
+    /** Loads a page as a browser: the session cookie it then holds, the token of its forms. */
+    const open = async (path: string, cookie?: string) => {
+      const res = await get(path, cookie).expect(200);
+      const set = setCookies(res).find((c) => c.startsWith('__Host-sid=') && !/^[^=]+=;/.test(c));
+      const held = set ? sessionCookie(res) : cookie;
+      if (held) remember(held);
+      const token = /<input type="hidden" name="_csrf" value="([^"]+)">/.exec(res.text)?.[1];
+      expect(token, `the CSRF token of ${path}`).toBeDefined();
+      return { cookie: held, token: token! };
+    };
     const signIn = async (username: string) => {
-      const res = await postForm('/sign-in', { username, password: `${username}-password` });
+      const page = await open('/');
+      const password = `${username}-password`;
+      const res = await postForm(
+        '/sign-in',
+        { username, password, _csrf: page.token },
+        page.cookie,
+      );
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/account');
       seen.set(res.headers.location as string, 'POST /sign-in');
@@ -185,6 +201,8 @@ describe.skipIf(!hasOpenssl()).each(SAMPLE_PLATFORMS)(
         '/assets/sample.css',
         '/socket.io/socket.io.js',
       ]);
+      const confirming = await crawl('/account/confirm-password', cookie);
+      expect([...confirming].sort()).toEqual([...signedIn, '/account/confirm-password'].sort());
 
       const types: Record<string, RegExp> = {
         '/assets/account.js': /^text\/javascript; charset=utf-8$/,
@@ -198,6 +216,8 @@ describe.skipIf(!hasOpenssl()).each(SAMPLE_PLATFORMS)(
       // Pages without a session, JSON routes, errors, and socket.io's own answers.
       const others: [string, () => request.Test][] = [
         ['GET /account signed out', () => get('/account')],
+        ['GET /account/confirm-password signed out', () => get('/account/confirm-password')],
+        ['GET /account?error=email-invalid', () => get('/account?error=email-invalid', cookie)],
         ['GET /?error=sign-in-failed', () => get('/?error=sign-in-failed')],
         ['GET /auth/me', () => get('/auth/me', cookie)],
         ['GET /auth/me signed out', () => get('/auth/me')],
@@ -240,30 +260,71 @@ describe.skipIf(!hasOpenssl()).each(SAMPLE_PLATFORMS)(
       const otherHandle = /name="id" value="([^"]+)"/.exec(account.text)?.[1];
       expect(otherHandle).toBe(handleOf(other));
 
-      const redirects: [string, Response, string][] = [
-        [
-          'a failed sign-in',
-          await postForm('/sign-in', { username: 'bob', password: 'alice-password' }),
-          '/?error=sign-in-failed',
-        ],
-        ['the cart form', await postForm('/cart/add', { item: 'tea' }, cookie), '/'],
-        [
-          'revoke',
-          await postForm('/account/sessions/revoke', { id: otherHandle! }, cookie),
-          '/account',
-        ],
-        [
-          'revoke others',
-          await postForm('/account/sessions/revoke-others', {}, cookie),
-          '/account',
-        ],
-        ['sign out', await postForm('/sign-out', {}, cookie), '/'],
-        [
-          'revoke, signed out',
-          await postForm('/account/sessions/revoke-others', {}, cookie),
-          '/account',
-        ],
-      ];
+      // Each form posted from its page, with the page's token.
+      const redirects: [string, Response, string][] = [];
+      const submit = async (
+        what: string,
+        page: string,
+        path: string,
+        form: Record<string, string>,
+        location: string,
+        as?: string,
+      ) => {
+        const { cookie: held, token } = await open(page, as);
+        redirects.push([what, await postForm(path, { ...form, _csrf: token }, held), location]);
+      };
+      const wrongPassword = { username: 'bob', password: 'alice-password' };
+      await submit('a failed sign-in', '/', '/sign-in', wrongPassword, '/?error=sign-in-failed');
+      await submit('the cart form', '/', '/cart/add', { item: 'tea' }, '/', cookie);
+      const revoke = { id: otherHandle! };
+      await submit('revoke', '/account', '/account/sessions/revoke', revoke, '/account', cookie);
+      const others = '/account/sessions/revoke-others';
+      await submit('revoke others', '/account', others, {}, '/account', cookie);
+      const email = '/account/email';
+      await submit(
+        'change email',
+        '/account',
+        email,
+        { email: 'bob@example.org' },
+        '/account',
+        cookie,
+      );
+      const invalid = { email: 'bob' };
+      await submit(
+        'an invalid email',
+        '/account',
+        email,
+        invalid,
+        '/account?error=email-invalid',
+        cookie,
+      );
+      const confirm = '/account/confirm-password';
+      const wrong = { password: 'alice-password' };
+      await submit(
+        'a wrong password',
+        confirm,
+        confirm,
+        wrong,
+        `${confirm}?error=confirm-failed`,
+        cookie,
+      );
+      await submit(
+        'confirm password',
+        confirm,
+        confirm,
+        { password: 'bob-password' },
+        '/account',
+        cookie,
+      );
+      const renewed = sessionCookie(redirects.at(-1)![1]);
+      remember(renewed);
+      await submit('sign out', '/account', '/sign-out', {}, '/', renewed);
+      const { token } = await open('/');
+      redirects.push([
+        'revoke, signed out',
+        await postForm(others, { _csrf: token }, renewed),
+        '/account',
+      ]);
       for (const [what, res, location] of redirects) {
         expect(res.status, what).toBe(303);
         expect(res.headers.location, what).toBe(location);
