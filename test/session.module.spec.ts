@@ -183,7 +183,7 @@ describe('SessionModule', () => {
       .expect(500);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.body.message).toMatch(/trust proxy/);
-    const store = (app.get<GuardedSessionStore>(SESSION_STORE).store as MemorySessionStore);
+    const store = app.get<GuardedSessionStore>(SESSION_STORE).store as MemorySessionStore;
     expect(store.size).toBe(0);
     const messages = warn.mock.calls.map(([m]) => String(m));
     expect(messages.filter((m) => m.includes('trust proxy'))).toHaveLength(1);

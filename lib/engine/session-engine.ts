@@ -72,7 +72,7 @@ export class SessionEngine implements SessionOperations {
   /**
    * Gives the request its session: that of the first of the cookie's IDs that names a live one
    * (several when cookies of the name were planted beside the real one), or a new anonymous one,
-   * the cookie cleared. Never rejects.
+   * the cookie cleared unless it names an ID the store never held. Never rejects.
    */
   async load(
     req: IncomingMessage,
@@ -86,7 +86,9 @@ export class SessionEngine implements SessionOperations {
       if (!('stored' in found)) {
         context.expired = found.expired;
         context.unstoredId = found.unstored;
-        context.cookie = 'clear';
+        // A never-stored ID stays in the browser: it is never adopted (a write gets a new ID),
+        // but an anonymous visitor's CSRF tokens are bound to it (see csrf-binding.ts).
+        if (found.unstored === undefined) context.cookie = 'clear';
         return this.startAnonymous(req, context);
       }
       const { sessionId, handle, stored } = found;
