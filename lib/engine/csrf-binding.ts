@@ -20,16 +20,13 @@ export function csrfBindingOf(req: IncomingMessage): string | undefined {
 
 /**
  * @internal The ID to issue a CSRF token for, making sure the browser holds it: the binding when
- * there is one (a cleared cookie of a never-stored session is kept instead); else the new
+ * there is one (a never-stored ID's cookie is not cleared: see SessionEngine.load); else the new
  * anonymous session's ID, its cookie issued now though nothing is stored.
  */
 export function issueCsrfBinding(req: IncomingMessage, cookies: ResponseCookies): string {
-  const context = requireContext(req);
   const bound = csrfBindingOf(req);
-  if (bound !== undefined) {
-    if (bound === context.unstoredId && context.cookie === 'clear') context.cookie = undefined;
-    return bound;
-  }
+  if (bound !== undefined) return bound;
+  const context = requireContext(req);
   const session = requireSessionObject(req);
   if (!cookies.deliverable(context)) throw new SessionCookieUndeliverableException();
   context.cookie = 'issue';

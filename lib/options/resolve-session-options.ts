@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { LoggerService } from '@nestjs/common';
+import { isPlainObject, isSet } from './option-values.js';
 import { routeProblems } from './route-options.js';
+import { storeChoiceProblems } from './store-choice.js';
 import type { SessionModuleOptions } from '../session-module-options.interface.js';
 import { SessionOptionsError } from '../session.errors.js';
 import { SESSION_DEFAULTS } from './session-defaults.js';
@@ -13,7 +15,6 @@ import { MIN_SECRET_BYTES, secretWeakness } from './weak-secrets.js';
 
 const OPT_OUT = 'dangerouslyAllowInsecureProductionConfig';
 const REDIS_TARGETS = ['url', 'cluster', 'sentinel', 'client'] as const;
-const STORE_CHOICES = ['store', 'redis', 'postgres'] as const;
 
 /**
  * @internal Validates the user's options, fills in defaults and applies the production policy.
@@ -115,16 +116,6 @@ function validateShape(options: SessionModuleOptions): string[] {
       );
     }
   }
-  if (isPlainObject(options.postgres)) {
-    const targets = (['url', 'pool'] as const).filter((key) => isSet(options.postgres![key]));
-    if (targets.length !== 1) {
-      problems.push(
-        targets.length === 2
-          ? '`postgres.url` and `postgres.pool` are both set: give one of them'
-          : '`postgres` is set but has neither `url` nor `pool`: give one, or leave `postgres` out for the memory store',
-      );
-    }
-  }
   problems.push(...storeChoiceProblems(options));
   for (const key of ['forRoutes', 'exclude'] as const) {
     const routes = options[key];
@@ -136,28 +127,6 @@ function validateShape(options: SessionModuleOptions): string[] {
   if (Number.isInteger(idle) && Number.isInteger(absolute) && idle > absolute) {
     problems.push(
       `\`idleTimeout\` = ${idle} is longer than \`absoluteTimeout\` = ${absolute}: make it shorter`,
-    );
-  }
-  return problems;
-}
-
-// One store, and a migration only from the store it reads from.
-function storeChoiceProblems(options: SessionModuleOptions): string[] {
-  const problems: string[] = [];
-  const stores = STORE_CHOICES.filter((key) => isSet(options[key]));
-  if (stores.length > 1) {
-    const names = stores.map((key) => `\`${key}\``).join(' and ');
-    problems.push(`${names} are ${stores.length === 2 ? 'both' : 'all'} set: give one store`);
-  }
-  const migration = isPlainObject(options.migration) ? options.migration : {};
-  if (isSet(migration.connectRedisPrefix) && !isSet(options.redis)) {
-    problems.push(
-      '`migration.connectRedisPrefix` reads connect-redis sessions from the `redis` store, which is not set',
-    );
-  }
-  if (isSet(migration.connectPgSimpleTable) && !isSet(options.postgres)) {
-    problems.push(
-      '`migration.connectPgSimpleTable` reads connect-pg-simple sessions from the `postgres` store, which is not set',
     );
   }
   return problems;
@@ -238,14 +207,6 @@ function omit<T extends object, K extends PropertyKey>(options: T, keys: readonl
 function toArray(secret: string | string[] | undefined): string[] {
   if (secret === undefined) return [];
   return Array.isArray(secret) ? secret : [secret];
-}
-
-function isSet(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== '';
-}
-
-function isPlainObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown, path = ''): string {

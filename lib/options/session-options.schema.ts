@@ -25,30 +25,12 @@ import { NestedOptions } from './nested-options.js';
 import { PostgresOptionsSchema } from './postgres-options.schema.js';
 import { RedisOptionsSchema } from './redis-options.schema.js';
 import type { SessionStore } from '../stores/session-store.interface.js';
+import { isSessionStore, STORE_METHODS } from '../stores/session-store-shape.js';
 
 // The longest a browser keeps a cookie (RFC 6265bis caps Expires and Max-Age at 400 days): a
 // session cannot usefully outlive the cookie that carries it.
 const MAX_TIMEOUT_MS = 400 * 24 * 60 * 60 * 1000;
 const MAX_TIMEOUT_MESSAGE = `must be at most ${MAX_TIMEOUT_MS} ms (400 days, the longest a browser keeps a cookie): shorten it`;
-
-const STORE_METHODS = [
-  'read',
-  'isRevoked',
-  'writeUnlessRevoked',
-  'revoke',
-  'indexAdd',
-  'indexPage',
-  'indexRemove',
-  'announceEnded',
-  'onEnded',
-  'isReachable',
-  'close',
-] as const;
-const isSessionStore = (value: unknown): boolean =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as SessionStore).kind === 'string' &&
-  STORE_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
 const COOKIE_NAME_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const isSecret = (value: unknown): boolean =>

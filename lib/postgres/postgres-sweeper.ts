@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import { errorMessage } from '../session.errors.js';
 import type { PostgresResult } from './postgres-pool.js';
@@ -70,7 +71,9 @@ export class PostgresSweeper {
 
   private schedule(): void {
     if (this.stopped) return;
-    const delay = Math.round(this.intervalMs * (0.5 + Math.random()));
+    // Within ±50% of the interval, so instances started together spread out.
+    const half = Math.floor(this.intervalMs / 2);
+    const delay = half + randomInt(0, 2 * half + 1);
     this.timer = setTimeout(() => {
       this.sweep()
         .catch((err: unknown) =>
